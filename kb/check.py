@@ -1,0 +1,76 @@
+"""`kb check`: lint pages against the format in CONTRIBUTING.md, and optionally run their snippets."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .pages import Library, Problem, load_library, page_files, parse_page
+
+SNIPPET_TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class SnippetRun:
+    slug: str
+    ok: bool
+    seconds: float
+    output: str
+
+
+def check_paths(paths: list[Path]) -> list[Problem]:
+    """Every problem in the pages under `paths` (files or concept directories), fatal or not."""
+    files: list[Path] = []
+    dirs: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            dirs.append(path)
+            files.extend(page_files(path))
+        else:
+            files.append(path)
+    problems: list[Problem] = []
+    # Links and duplicate slugs are checked across every page found, so a single file can be checked
+    # against the library around it.
+    roots = dirs or sorted({f.parent.parent for f in files})
+    library: Library = load_library([(root, str(root)) for root in roots])
+    wanted = {f.resolve() for f in files}
+    seen = set()
+    for problem in library.problems:
+        key = (str(problem.path), problem.line, problem.message)
+        if problem.path.resolve() in wanted and key not in seen:
+            seen.add(key)
+            problems.append(problem)
+    return problems
+
+
+def run_snippet(code: str, slug: str = "snippet", timeout: float = SNIPPET_TIMEOUT_S) -> SnippetRun:
+    """Run a snippet in a fresh interpreter inside an empty temporary directory."""
+    with tempfile.TemporaryDirectory(prefix=f"kb-{slug}-") as tmp:
+        start = time.perf_counter()
+        try:
+            done = subprocess.run([sys.executable, "-c", code], cwd=tmp, capture_output=True, text=True,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return SnippetRun(slug, False, time.perf_counter() - start, f"timed out after {timeout:.0f} s")
+        seconds = time.perf_counter() - start
+    output = done.stdout + done.stderr
+    return SnippetRun(slug, done.returncode == 0, seconds, output)
+
+
+if __name__ == "__main__":  # python -m kb.check PATH... [--run]: used before the CLI existed; kept for scripts
+    args = [a for a in sys.argv[1:] if a != "--run"]
+    found = check_paths([Path(a) for a in args] or [Path("concepts")])
+    for p in found:
+        print(p)
+    if "--run" in sys.argv:
+        for arg in args:
+            for f in ([Path(arg)] if Path(arg).is_file() else page_files(Path(arg))):
+                page, _ = parse_page(f)
+                if page and page.snippet:
+                    r = run_snippet(page.snippet, page.slug)
+                    print(f"{f}: snippet {'ok' if r.ok else 'FAILED'} in {r.seconds:.1f} s")
+                    print("   " + r.output.strip().replace("\n", "\n   ")[-3000:])
+    sys.exit(1 if found else 0)

@@ -1,0 +1,283 @@
+"""Stage 5: the `kb` command. It parses arguments and prints; everything else lives in the modules above."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+from .errors import EXIT_NO_MATCH, EXIT_OK, KbError, UsageError
+
+app = typer.Typer(
+    name="kb",
+    help="Just-in-time concept lookup for machine learning: ask why your model misbehaves, get the page and a "
+         "snippet to try.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ConceptsOption = typer.Option(None, "--concepts", help="Extra concept directory (repeatable); its pages override "
+                              "built-in ones with the same slug.", metavar="DIR")
+
+
+class Format(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+def fail(message: str, code: int) -> None:
+    typer.echo(f"kb: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def handles_errors(command):
+    """Errors a user can cause end in one line on stderr and an exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KbError as exc:
+            fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except BrokenPipeError:  # `kb ask ... | head`: the reader left; nothing to report
+            sys.stderr.close()
+            raise typer.Exit(EXIT_OK)
+
+    return wrapper
+
+
+def _stderr_progress():
+    """A progress callback drawing a rich bar on stderr, created on first use."""
+    state: dict = {}
+
+    def progress(done: int, total: int) -> None:
+        if total == 0:
+            return
+        if "bar" not in state:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            state["bar"] = Progress(TextColumn("kb: embedding pages"), BarColumn(), MofNCompleteColumn(),
+                                    TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            state["bar"].start()
+            state["task"] = state["bar"].add_task("embed", total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done >= total:
+            state["bar"].stop()
+
+    return progress
+
+
+def _engine(concepts: Optional[List[Path]]):
+    from .api import Engine
+
+    return Engine(concepts or (), progress=_stderr_progress())
+
+
+def _read_query(words: Optional[List[str]]) -> str:
+    from .query import MAX_INPUT_BYTES, decode
+
+    if words and words != ["-"]:
+        return " ".join(words)
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("no query: kb ask \"loss is nan\", or pipe text: python train.py 2>&1 | kb ask")
+    return decode(sys.stdin.buffer.read(MAX_INPUT_BYTES + 1))
+
+
+def _print(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+@app.command()
+@handles_errors
+def ask(
+    query: Optional[List[str]] = typer.Argument(None, help="The question, error or symptom; read from stdin when "
+                                                "absent or '-'."),
+    top: int = typer.Option(3, "-k", "--top", min=1, max=50, help="How many pages to return."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (same as --format json)."),
+    fmt: Optional[Format] = typer.Option(None, "--format", help="Output format (default: text)."),
+    code: bool = typer.Option(False, "--code", help="Print only the top answer's snippet, ready to paste."),
+    explain: bool = typer.Option(False, "--explain", help="Show why each page ranked where it did."),
+    concepts: Optional[List[Path]] = ConceptsOption,
+):
+    """Answer a question, an error message or a pasted log with the page that explains it.
+
+    Exit codes: 0 answered, 1 no confident match, 2 usage error, 4 model or index problem.
+    """
+    from . import render
+
+    text = _read_query(query)
+    answer = _engine(concepts).ask(text, k=top)
+    chosen = Format.json if as_json else (fmt or Format.text)
+    if code:
+        if answer.best is not None and answer.confident:
+            _print(answer.best.snippet)
+        else:
+            typer.echo("kb: no confident match; nothing to paste (run without --code to see the nearest pages)", err=True)
+    elif chosen is Format.json:
+        _print(render.answer_json(answer, explain) + "\n")
+    elif chosen is Format.markdown:
+        _print(render.answer_markdown(answer, explain))
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
+        render.rich_answer(answer, Console(), explain)
+    else:
+        _print(render.answer_text(answer, explain))
+    raise typer.Exit(EXIT_OK if answer.confident else EXIT_NO_MATCH)
+
+
+@app.command()
+@handles_errors
+def show(slug: str = typer.Argument(..., help="Page slug, e.g. learning-rate."),
+         fmt: Format = typer.Option(Format.text, "--format", help="text, markdown or json."),
+         concepts: Optional[List[Path]] = ConceptsOption):
+    """Print one page."""
+    from . import render
+
+    page = _engine(concepts).page(slug)
+    if fmt is Format.json:
+        _print(render.page_json(page) + "\n")
+    elif fmt is Format.text and sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(render.page_markdown(page)))
+    else:
+        _print(render.page_markdown(page))
+
+
+@app.command()
+@handles_errors
+def snippet(slug: str = typer.Argument(..., help="Page slug."), concepts: Optional[List[Path]] = ConceptsOption):
+    """Print a page's snippet, ready to paste or pipe into python."""
+    _print(_engine(concepts).page(slug).snippet)
+
+
+@app.command("list")
+@handles_errors
+def list_(category: Optional[str] = typer.Option(None, "--category", "-c", help="Only this category."),
+          as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+          concepts: Optional[List[Path]] = ConceptsOption):
+    """List the pages, with the directory each one comes from."""
+    from .render import page_dict
+
+    pages = _engine(concepts).pages(category)
+    if as_json:
+        _print(json.dumps([{k: v for k, v in page_dict(p).items() if k != "snippet"} for p in pages], indent=2) + "\n")
+        return
+    width = max((len(f"{p.category}/{p.slug}") for p in pages), default=10)
+    for p in pages:
+        _print(f"{p.category + '/' + p.slug:<{width}}  {p.title}  ({p.origin})\n")
+
+
+@app.command()
+@handles_errors
+def index(force: bool = typer.Option(False, "--force", help="Re-embed every page."),
+          concepts: Optional[List[Path]] = ConceptsOption):
+    """Build or update the search index (kb ask does this on first use)."""
+    engine = _engine(concepts)
+    stats = engine.build_index(force=force)
+    if stats is None:
+        _print(f"index is up to date: {len(engine.library)} pages, {engine.index_file}\n")
+    else:
+        _print(f"indexed {stats.pages} pages ({stats.chunks} vectors); embedded {stats.embedded_pages} page(s) in "
+               f"{stats.seconds:.1f} s; {stats.bytes / 1024:.0f} KiB at {stats.path}\n")
+
+
+@app.command()
+@handles_errors
+def check(paths: Optional[List[Path]] = typer.Argument(None, help="Pages or concept directories (default: all)."),
+          run: bool = typer.Option(False, "--run", help="Also run every snippet."),
+          concepts: Optional[List[Path]] = ConceptsOption):
+    """Lint pages against the format in CONTRIBUTING.md: file:line: message per problem."""
+    from .check import check_paths, run_snippet
+    from .pages import page_files, parse_page
+
+    if not paths:
+        from .config import settings
+
+        paths = [d for d, _ in settings(concepts or ()).concept_dirs if d.is_dir()]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {missing[0]}")
+    problems = check_paths(paths)
+    for problem in problems:
+        _print(f"{problem}\n")
+    failed = 0
+    if run:
+        files = [f for p in paths for f in ([p] if p.is_file() else page_files(p))]
+        for file in files:
+            page, _ = parse_page(file)
+            if page is None or not page.snippet:
+                continue
+            result = run_snippet(page.snippet, page.slug)
+            if not result.ok:
+                failed += 1
+                last = result.output.strip().splitlines()[-1:] or ["(no output)"]
+                _print(f"{file}:{page.section_lines.get('Code to try', 1)}: snippet failed: {last[0]}\n")
+    count = len(problems) + failed
+    typer.echo(f"kb check: {count} problem(s)" if count else "kb check: all pages pass", err=True)
+    raise typer.Exit(EXIT_NO_MATCH if count else EXIT_OK)
+
+
+@app.command("eval")
+@handles_errors
+def eval_(file: Path = typer.Argument(..., help="YAML list of {q: str, expect: [slug, ...]}."),
+          as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+          concepts: Optional[List[Path]] = ConceptsOption):
+    """Measure retrieval: top-1, top-3, MRR and the misses."""
+    from .evaluate import evaluate, load_cases
+
+    report = evaluate(_engine(concepts), load_cases(file))
+    if as_json:
+        _print(json.dumps(report.to_dict(), indent=2) + "\n")
+        return
+    _print(f"on-topic queries: {report.total}  top-1: {report.top1:.3f}  top-3: {report.top3:.3f}  "
+           f"MRR: {report.mrr:.3f}\n")
+    if report.off_topic:
+        _print(f"off-topic queries: {report.off_topic}  answered 'no confident match': {report.no_match_rate:.3f}; "
+               f"on-topic answered without confidence: {report.on_topic_not_confident}\n")
+    for miss in report.misses:
+        _print(f"miss (rank {miss['rank']}): {miss['q'][:90]!r} expected {miss['expect']} got {miss['got']}\n")
+
+
+@app.command()
+@handles_errors
+def new(slug: str = typer.Argument(..., help="The new page's slug: lowercase words joined by '-'."),
+        category: str = typer.Option(..., "--category", "-c", help="optimization, generalization, data, tabular, "
+                                     "evaluation or debugging."),
+        directory: Optional[Path] = typer.Option(None, "--dir", help="Concepts directory (default: ./concepts, "
+                                                 "else the project's .kb/concepts)."),
+        title: Optional[str] = typer.Option(None, "--title", help="Page title (default: from the slug).")):
+    """Write a page skeleton in the page format, ready to fill in."""
+    from .skeleton import new_page
+
+    path = new_page(slug, category, directory, title)
+    _print(f"{path}\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and exit.")):
+    """Just-in-time concept lookup for machine learning."""
+
+
+def run() -> None:
+    app()

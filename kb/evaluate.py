@@ -1,0 +1,79 @@
+"""`kb eval`: how often the right page comes first, on a YAML list of `{q: str, expect: [slug, ...]}`.
+
+An entry with `expect: []` is off-topic: kb should answer "no confident match" for it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import UsageError
+
+
+@dataclass(frozen=True)
+class EvalCase:
+    query: str
+    expect: tuple[str, ...]
+
+
+@dataclass
+class EvalReport:
+    total: int = 0
+    top1: float = 0.0
+    top3: float = 0.0
+    mrr: float = 0.0
+    off_topic: int = 0
+    no_match_rate: float = 0.0  # share of off-topic queries answered "no confident match"
+    on_topic_not_confident: int = 0
+    misses: list[dict] = field(default_factory=list)  # on-topic queries whose expected page was not first
+
+    def to_dict(self) -> dict:
+        return {"total": self.total, "top1": round(self.top1, 4), "top3": round(self.top3, 4), "mrr": round(self.mrr, 4),
+                "off_topic": self.off_topic, "no_match_rate": round(self.no_match_rate, 4),
+                "on_topic_not_confident": self.on_topic_not_confident, "misses": self.misses}
+
+
+def load_cases(path: Path) -> list[EvalCase]:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{path}: bad YAML: {exc}") from None
+    if not isinstance(data, list):
+        raise UsageError(f"{path}: expected a YAML list of {{q: ..., expect: [slug, ...]}}")
+    cases = []
+    for i, item in enumerate(data, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not isinstance(item.get("expect", []), list):
+            raise UsageError(f"{path}: entry {i} is not {{q: str, expect: [slug, ...]}}")
+        cases.append(EvalCase(item["q"], tuple(item.get("expect") or ())))
+    return cases
+
+
+def evaluate(engine, cases: list[EvalCase], depth: int = 10) -> EvalReport:
+    report = EvalReport()
+    unknown = sorted({s for c in cases for s in c.expect if s not in engine.library.pages})
+    if unknown:
+        raise UsageError(f"the eval file expects pages that do not exist: {', '.join(unknown)}")
+    on_topic = [c for c in cases if c.expect]
+    off_topic = [c for c in cases if not c.expect]
+    hits1 = hits3 = 0
+    reciprocal = 0.0
+    for case in on_topic:
+        answer = engine.ask(case.query, k=depth)
+        ranked = [r.slug for r in answer.results]
+        rank = next((i + 1 for i, slug in enumerate(ranked) if slug in case.expect), None)
+        hits1 += rank == 1
+        hits3 += rank is not None and rank <= 3
+        reciprocal += 1 / rank if rank else 0.0
+        report.on_topic_not_confident += not answer.confident
+        if rank != 1:
+            report.misses.append({"q": case.query, "expect": list(case.expect), "got": ranked[:3], "rank": rank})
+    no_match = sum(not engine.ask(c.query, k=3).confident for c in off_topic)
+    n = len(on_topic) or 1
+    report.total, report.top1, report.top3, report.mrr = len(on_topic), hits1 / n, hits3 / n, reciprocal / n
+    report.off_topic = len(off_topic)
+    report.no_match_rate = no_match / len(off_topic) if off_topic else 0.0
+    return report

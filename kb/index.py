@@ -1,0 +1,248 @@
+"""Stage 2: embed pages into a FAISS inner-product index, stored as one atomically replaced file.
+
+Each page gives several vectors (title + summary + aliases, each symptom, each prose section) so that a
+query can meet a page by whichever phrasing is closest. The file carries a manifest (model, dimension, a
+content hash per page) so that a change to one page re-embeds only that page.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import struct
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .errors import KbError
+from .pages import Library, Page
+
+FORMAT = 1
+CHUNKER = 1  # bump when chunk_page changes: every page is re-embedded
+MAGIC = b"KBINDEX\n"
+EMBEDDED_SECTIONS = ("You see", "Try this first", "Why", "Check", "Fixes, in order")  # not "Not this?": it
+# describes the look-alike pages and would pull their queries here.
+
+Notify = Callable[[str], None]
+Progress = Callable[[int, int], None]  # (pages embedded so far, pages to embed)
+
+
+def notify_stderr(message: str) -> None:
+    print(f"kb: {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    slug: str
+    kind: str  # "title" | "symptom" | "section"
+    label: str  # the symptom text, or the section name
+    text: str  # what was embedded
+
+
+def plain(markdown: str) -> str:
+    """Markdown to embeddable prose: links to their text, no emphasis marks or code fences."""
+    text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"[*_`>#]+", "", text)
+    return " ".join(text.split())
+
+
+def chunk_page(page: Page) -> list[Chunk]:
+    also = f" Also called: {', '.join(page.aliases)}." if page.aliases else ""
+    chunks = [Chunk(page.slug, "title", page.title, f"{page.title}. {page.summary}{also}")]
+    chunks += [Chunk(page.slug, "symptom", s, s) for s in page.symptoms]
+    for name in EMBEDDED_SECTIONS:
+        text = plain(page.sections.get(name, ""))
+        if text:
+            chunks.append(Chunk(page.slug, "section", name, text))
+    return chunks
+
+
+@dataclass
+class Index:
+    """A loaded index: the FAISS index over chunk vectors, the chunks, and which rows belong to which page."""
+
+    model: str
+    dim: int
+    pages: dict[str, dict]  # slug -> {"hash", "path", "first", "count"}
+    chunks: list[Chunk]
+    faiss_index: object
+    path: Path | None = None
+
+    def is_fresh_for(self, library: Library, model: str) -> bool:
+        return self.model == model and {s: p["hash"] for s, p in self.pages.items()} == {
+            s: p.content_hash for s, p in library.pages.items()}
+
+    def vectors_of(self, slug: str):
+        entry = self.pages[slug]
+        return self.faiss_index.reconstruct_n(entry["first"], entry["count"])
+
+
+def index_path(home: Path, model: str, concept_dirs) -> Path:
+    """One index file per (model, set of concept directories)."""
+    key = json.dumps([model, sorted(str(Path(d).resolve()) for d, _ in concept_dirs)])
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    safe_model = re.sub(r"[^A-Za-z0-9._-]+", "_", model)[-40:]
+    return home / "index" / f"{safe_model}-{digest}.kbi"
+
+
+class CorruptIndex(Exception):
+    pass
+
+
+def read_index(path: Path) -> Index:
+    """Load and verify an index file; CorruptIndex when it is truncated, tampered with or from another version."""
+    import faiss
+    import numpy as np
+
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise CorruptIndex(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        if not blob.startswith(MAGIC):
+            raise ValueError("not a kb index file")
+        (header_len,) = struct.unpack_from("<Q", blob, len(MAGIC))
+        start = len(MAGIC) + 8
+        header = json.loads(blob[start:start + header_len].decode("utf-8"))
+        payload = blob[start + header_len:]
+        if header.get("format") != FORMAT or header.get("chunker") != CHUNKER:
+            raise ValueError("written by another version of kb")
+        if hashlib.sha256(payload).hexdigest() != header["payload_sha256"]:
+            raise ValueError("checksum mismatch (truncated or corrupt)")
+        faiss_index = faiss.deserialize_index(np.frombuffer(payload, dtype=np.uint8))
+        chunks = [Chunk(*row) for row in header["chunks"]]
+        if faiss_index.ntotal != len(chunks) or faiss_index.d != header["dim"]:
+            raise ValueError("vector count does not match the manifest")
+    except (ValueError, KeyError, TypeError, struct.error, RuntimeError, UnicodeDecodeError) as exc:
+        raise CorruptIndex(f"{path}: {exc}") from None
+    return Index(header["model"], header["dim"], header["pages"], chunks, faiss_index, path)
+
+
+def write_index(index: Index, path: Path) -> None:
+    """Write to a temporary file, fsync, then rename over the old one: readers see the old or the new, never half."""
+    import faiss
+
+    payload = faiss.serialize_index(index.faiss_index).tobytes()
+    header = json.dumps({
+        "format": FORMAT, "chunker": CHUNKER, "model": index.model, "dim": index.dim,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "pages": index.pages,
+        "chunks": [[c.slug, c.kind, c.label, c.text] for c in index.chunks],
+        "payload_sha256": hashlib.sha256(payload).hexdigest(),
+    }).encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as handle:
+            handle.write(MAGIC + struct.pack("<Q", len(header)) + header + payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class BuildStats:
+    pages: int
+    chunks: int
+    embedded_pages: int
+    embedded_chunks: int
+    seconds: float
+    path: Path
+    bytes: int
+
+
+def build_index(library: Library, embedder, previous: Index | None = None,
+                progress: Progress | None = None) -> tuple[Index, BuildStats]:
+    """Embed the library, reusing the vectors of pages whose content hash is unchanged since `previous`."""
+    import faiss
+    import numpy as np
+
+    start = time.perf_counter()
+    reusable = previous if previous is not None and previous.model == embedder.name else None
+    pages = sorted(library.pages.values(), key=lambda p: (p.category, p.slug))
+    todo = [p for p in pages if not (reusable and p.slug in reusable.pages
+                                     and reusable.pages[p.slug]["hash"] == p.content_hash)]
+    fresh: dict = {}
+    done = 0
+    if progress:
+        progress(0, len(todo))
+    for batch_start in range(0, len(todo), 16):  # batches of pages, so progress moves and memory stays flat
+        batch = todo[batch_start:batch_start + 16]
+        batch_chunks = [chunk_page(p) for p in batch]
+        vectors = embedder.encode([c.text for chunks in batch_chunks for c in chunks])
+        offset = 0
+        for page, chunks in zip(batch, batch_chunks):
+            fresh[page.slug] = vectors[offset:offset + len(chunks)]
+            offset += len(chunks)
+        done += len(batch)
+        if progress:
+            progress(done, len(todo))
+    dim = next(iter(fresh.values())).shape[1] if fresh else (reusable.dim if reusable else embedder.dim)
+    all_chunks: list[Chunk] = []
+    all_vectors: list = []
+    manifest: dict[str, dict] = {}
+    for page in pages:
+        chunks = chunk_page(page)
+        vectors = fresh[page.slug] if page.slug in fresh else reusable.vectors_of(page.slug)
+        manifest[page.slug] = {"hash": page.content_hash, "path": str(page.path), "first": len(all_chunks),
+                               "count": len(chunks)}
+        all_chunks += chunks
+        all_vectors.append(vectors)
+    faiss_index = faiss.IndexFlatIP(dim)  # exact search; the library is small (see README on scale)
+    if all_vectors:
+        faiss_index.add(np.ascontiguousarray(np.vstack(all_vectors), dtype=np.float32))
+    index = Index(embedder.name, dim, manifest, all_chunks, faiss_index)
+    stats = BuildStats(len(pages), len(all_chunks), len(todo), sum(len(chunk_page(p)) for p in todo),
+                       time.perf_counter() - start, Path(), 0)
+    return index, stats
+
+
+def ensure_index(library: Library, embedder, path: Path, force: bool = False,
+                 notify: Notify = notify_stderr, progress: Progress | None = None) -> tuple[Index, BuildStats | None]:
+    """Load the index at `path`, building or updating it first when pages changed (or `force`).
+
+    A file lock serializes builders: a second `kb index` waits, then finds the index fresh and returns it.
+    """
+    from filelock import FileLock, Timeout
+
+    previous = _load_or_none(path, notify)
+    if previous is not None and not force and previous.is_fresh_for(library, embedder.name):
+        return previous, None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path) + ".lock", timeout=600)
+        with lock:
+            previous = _load_or_none(path, lambda _msg: None)
+            if previous is not None and not force and previous.is_fresh_for(library, embedder.name):
+                return previous, None
+            if previous is None:
+                notify(f"building the index for {len(library)} pages (first run or after a change of model)")
+            else:
+                changed = sum(1 for s, p in library.pages.items()
+                              if s not in previous.pages or previous.pages[s]["hash"] != p.content_hash)
+                if not force:
+                    notify(f"updating the index: {changed} page(s) changed")
+            index, stats = build_index(library, embedder, None if force else previous, progress)
+            write_index(index, path)
+    except Timeout:
+        raise KbError(f"another kb process has held {path}.lock for 10 minutes; remove it if none is running") from None
+    except OSError as exc:
+        raise KbError(f"cannot write the index under {path.parent}: {exc.strerror} (set KB_HOME to a writable folder)") from None
+    index.path = path
+    return index, BuildStats(stats.pages, stats.chunks, stats.embedded_pages, stats.embedded_chunks,
+                             stats.seconds, path, path.stat().st_size)
+
+
+def _load_or_none(path: Path, notify: Notify) -> Index | None:
+    if not path.exists():
+        return None
+    try:
+        return read_index(path)
+    except CorruptIndex as exc:
+        notify(f"the index is unusable ({exc}); rebuilding it")
+        return None

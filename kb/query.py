@@ -1,0 +1,93 @@
+"""Turn what the user typed or piped (a few words, a story, a traceback, a whole training log) into the text
+that gets embedded. The model reads at most 256 tokens, so for long input the error line goes first and the
+rest follows only as far as it fits.
+"""
+from __future__ import annotations
+
+import re
+
+from .errors import UsageError
+
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+MAX_QUERY_CHARS = 900  # ~200-250 word pieces: what the model sees, with the most telling lines first
+ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
+# "ValueError: ...", "torch.OutOfMemoryError: ...", "RuntimeError: CUDA error: ...", "error: ..."
+EXCEPTION_RE = re.compile(r"^\s*(?:[A-Za-z_][\w.]*\.)?([A-Z]\w*(?:Error|Exception|Warning|Interrupt)|error|Error)\b:?\s*(.*)$")
+TRACEBACK_RE = re.compile(r"^\s*Traceback \(most recent call last\)")
+FRAME_RE = re.compile(r'^\s*File "([^"]+)", line \d+')
+# Lines worth keeping from a long log even without an exception: numbers going bad, warnings.
+TELLING_RE = re.compile(r"\b(nan|inf|out of memory|OOM|diverg\w*|overflow\w*|underflow|warning|error|failed|killed)\b",
+                        re.IGNORECASE)
+PROGRESS_RE = re.compile(r"^\s*(?:\d+%\|[^|]*\||Epoch \d+/\d+\s*$|[\s|#=>.-]*$)")
+
+
+def decode(data: bytes) -> str:
+    """Bytes from stdin to text; undecodable bytes become U+FFFD instead of failing."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise UsageError(f"input is {len(data) / 1e6:.1f} MB; kb reads at most {MAX_INPUT_BYTES // 2**20} MB "
+                         f"(pipe the end of the log: tail -n 200 train.log | kb ask)")
+    return data.decode("utf-8", errors="replace")
+
+
+def clean_lines(text: str) -> list[str]:
+    """Strip ANSI colours and carriage-return redraws (tqdm), keeping what the terminal finally showed."""
+    text = ANSI_RE.sub("", text.replace("\r\n", "\n"))
+    lines = []
+    for line in text.split("\n"):
+        if "\r" in line:
+            parts = [p for p in line.split("\r") if p.strip()]
+            line = parts[-1] if parts else ""
+        line = line.rstrip()
+        if line.strip():
+            lines.append(line)
+    return lines
+
+
+def _is_noise(line: str) -> bool:
+    return bool(PROGRESS_RE.match(line)) or line.strip().startswith(("^", "~"))
+
+
+def prepare(text: str) -> str:
+    """The text to embed for a query. Short queries pass through unchanged (whitespace folded)."""
+    lines = clean_lines(text)
+    if not lines:
+        raise UsageError("empty query: give a question, an error message, or pipe text on stdin")
+    joined = " ".join(" ".join(lines).split())
+    if len(lines) == 1 and len(joined) <= MAX_QUERY_CHARS:
+        return joined
+
+    picked: list[str] = []
+
+    def add(line: str) -> None:
+        line = " ".join(line.split())
+        if line and line not in picked:
+            picked.append(line)
+
+    # 1. The last exception line (the one that ended the run), then the other distinct exception lines.
+    exception_rows = [i for i, line in enumerate(lines) if EXCEPTION_RE.match(line) and not FRAME_RE.match(line)]
+    if exception_rows:
+        last = exception_rows[-1]
+        add(lines[last])
+        # the source line of the innermost frame just above it says what was being computed
+        for line in reversed(lines[max(0, last - 4):last]):
+            if not FRAME_RE.match(line) and not _is_noise(line) and not TRACEBACK_RE.match(line):
+                add(line)
+                break
+        for i in reversed(exception_rows[:-1]):
+            add(lines[i])
+    # 2. Other telling lines, latest first (nan at step N, warnings), then the user's own prose.
+    for line in reversed(lines):
+        if TELLING_RE.search(line) and not FRAME_RE.match(line) and not _is_noise(line):
+            add(line)
+    if not picked or sum(len(p) for p in picked) < MAX_QUERY_CHARS // 3:
+        for line in lines:
+            if not FRAME_RE.match(line) and not _is_noise(line) and not TRACEBACK_RE.match(line):
+                add(line)
+    query = ""
+    for line in picked:
+        if len(query) + len(line) + 1 > MAX_QUERY_CHARS:
+            if not query:
+                query = line[:MAX_QUERY_CHARS]
+            break
+        query = f"{query} {line}".strip()
+    return query or joined[:MAX_QUERY_CHARS]

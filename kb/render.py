@@ -1,0 +1,152 @@
+"""Stage 4: answers and pages as plain text, Markdown, JSON, or rich terminal output.
+
+Plain text and Markdown are strings with fixed layout (nothing depends on the terminal's width when piped);
+`rich_answer` is only used when stdout is a terminal.
+"""
+from __future__ import annotations
+
+import json
+
+from .pages import Page
+from .search import Answer, Result
+
+JSON_VERSION = 1
+NO_MATCH = "No confident match: kb has no page that clearly explains this. The nearest pages:"
+
+
+def _explain(result: Result) -> str:
+    lexical = f"rank {result.lexical_rank}, bm25 {result.lexical_score:.2f}" if result.lexical_rank else "no shared words"
+    return (f"dense rank {result.dense_rank} (cosine {result.dense_score:.3f}); lexical {lexical}; "
+            f"final {result.score:.3f}; best match: {result.matched_kind} \"{result.matched}\"")
+
+
+def _one_line(i: int, r: Result) -> str:
+    return f"{i}. {r.title} ({r.category}/{r.slug}, {r.score:.2f}): {r.summary}"
+
+
+def answer_json(answer: Answer, explain: bool = False) -> str:
+    data = {"version": JSON_VERSION, **answer.to_dict()}
+    if explain:
+        for item, result in zip(data["results"], answer.results):
+            item["explain"] = {"dense_score": round(result.dense_score, 4), "dense_rank": result.dense_rank,
+                               "lexical_score": round(result.lexical_score, 4), "lexical_rank": result.lexical_rank,
+                               "matched_kind": result.matched_kind, "searched": answer.searched}
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def answer_text(answer: Answer, explain: bool = False) -> str:
+    lines: list[str] = []
+    if explain and answer.searched != " ".join(answer.query.split()):
+        lines += [f"Searched for: {answer.searched}", ""]
+    if not answer.confident:
+        lines.append(NO_MATCH)
+        for i, r in enumerate(answer.results, 1):
+            lines.append(_one_line(i, r))
+            if explain:
+                lines.append(f"   {_explain(r)}")
+        return "\n".join(lines) + "\n"
+    best = answer.results[0]
+    lines += [f"{best.title}  [{best.category}/{best.slug}]", best.summary, "",
+              f"Matched: {best.matched}" + (f" ({best.matched_kind})" if best.matched_kind != "symptom" else ""), ""]
+    if explain:
+        lines += [f"Why first: {_explain(best)}", ""]
+    lines += ["Try this first:", _indent(best.try_first), ""]
+    if best.snippet:
+        lines += [f"Code to try (kb snippet {best.slug}):", _indent(best.snippet.rstrip()), ""]
+    if best.related:
+        lines += [f"Related: {', '.join(best.related)}", ""]
+    if len(answer.results) > 1:
+        lines.append("Also:")
+        for i, r in enumerate(answer.results[1:], 2):
+            lines.append(f"  {_one_line(i, r)}")
+            if explain:
+                lines.append(f"     {_explain(r)}")
+    lines.append(f"More: kb show {best.slug}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def answer_markdown(answer: Answer, explain: bool = False) -> str:
+    lines: list[str] = []
+    if not answer.confident:
+        lines += [f"**{NO_MATCH}**", ""]
+        for i, r in enumerate(answer.results, 1):
+            lines.append(f"{i}. **{r.title}** (`{r.category}/{r.slug}`): {r.summary}")
+            if explain:
+                lines.append(f"   - {_explain(r)}")
+        return "\n".join(lines) + "\n"
+    best = answer.results[0]
+    lines += [f"## {best.title}", "", f"*{best.summary}*", "", f"**Matched:** {best.matched}", ""]
+    if explain:
+        lines += [f"**Why first:** {_explain(best)}", ""]
+    lines += ["### Try this first", "", best.try_first.strip(), ""]
+    if best.snippet:
+        lines += ["### Code to try", "", "```python", best.snippet.rstrip(), "```", ""]
+    if best.related:
+        lines += ["**Related:** " + ", ".join(f"`{r}`" for r in best.related), ""]
+    if len(answer.results) > 1:
+        lines += ["### Also", ""]
+        for i, r in enumerate(answer.results[1:], 2):
+            lines.append(f"{i}. **{r.title}** (`{r.category}/{r.slug}`): {r.summary}")
+            if explain:
+                lines.append(f"   - {_explain(r)}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def rich_answer(answer: Answer, console, explain: bool = False) -> None:
+    """The same content as `answer_text`, with headings, Markdown and a highlighted snippet, for a terminal."""
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+    from rich.text import Text
+
+    if explain and answer.searched != " ".join(answer.query.split()):
+        console.print(Text(f"Searched for: {answer.searched}", style="dim"))
+    if not answer.confident:
+        console.print(Text(NO_MATCH, style="bold yellow"))
+        for i, r in enumerate(answer.results, 1):
+            console.print(Text(_one_line(i, r)))
+            if explain:
+                console.print(Text(f"   {_explain(r)}", style="dim"))
+        return
+    best = answer.results[0]
+    head = Text.assemble((best.title, "bold"), (f"  {best.category}/{best.slug}", "dim"), "\n", best.summary, "\n",
+                         ("Matched: ", "dim"), best.matched)
+    console.print(Panel(head, expand=False))
+    if explain:
+        console.print(Text(f"Why first: {_explain(best)}", style="dim"))
+    console.print(Text("Try this first", style="bold green"))
+    console.print(Markdown(best.try_first))
+    if best.snippet:
+        console.print(Text(f"\nCode to try (kb snippet {best.slug})", style="bold green"))
+        console.print(Syntax(best.snippet.rstrip(), "python", theme="ansi_dark", background_color="default"))
+    if best.related:
+        console.print(Text.assemble(("Related: ", "dim"), ", ".join(best.related)))
+    if len(answer.results) > 1:
+        console.print(Text("Also:", style="bold"))
+        for i, r in enumerate(answer.results[1:], 2):
+            console.print(Text(f"  {_one_line(i, r)}"))
+            if explain:
+                console.print(Text(f"     {_explain(r)}", style="dim"))
+    console.print(Text(f"More: kb show {best.slug}", style="dim"))
+
+
+def page_markdown(page: Page) -> str:
+    """A page as Markdown without its front matter, for `kb show` and editors."""
+    lines = [f"# {page.title}", "", f"*{page.summary}*", ""]
+    for name, text in page.sections.items():
+        lines += [f"## {name}", "", text.strip(), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def page_json(page: Page) -> str:
+    return json.dumps(page_dict(page), indent=2, ensure_ascii=False)
+
+
+def page_dict(page: Page) -> dict:
+    return {"slug": page.slug, "title": page.title, "category": page.category, "summary": page.summary,
+            "symptoms": list(page.symptoms), "aliases": list(page.aliases), "related": list(page.related),
+            "sources": list(page.sources), "snippet": page.snippet, "path": str(page.path), "origin": page.origin}
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line if line.strip() else "" for line in text.strip("\n").splitlines())

@@ -1,0 +1,141 @@
+"""Stage 3: retrieve and rank pages for a query.
+
+Dense: the query vector against every chunk vector (FAISS inner product = cosine); a page scores by its best
+chunk. Lexical: BM25 over each page's whole text, which rewards exact tokens (error names, API names) that
+embeddings blur. The final score is the dense score plus a small lexical bonus; confidence comes from the dense
+score alone, because BM25 scores are not comparable across queries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .index import Chunk, Index, plain
+from .pages import Library, Page
+
+LEXICAL_WEIGHT = 0.08  # max bonus from BM25 (normalized to the best page); tuned on tests/eval/queries.yaml
+CONFIDENT_SCORE = 0.40  # best dense cosine below this = "no confident match" (see benchmarks/eval)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One ranked page. `matched` is the symptom or section of the page closest to the query."""
+
+    slug: str
+    title: str
+    category: str
+    score: float
+    summary: str
+    matched: str
+    matched_kind: str  # "title" | "symptom" | "section"
+    snippet: str
+    path: str
+    related: tuple[str, ...]
+    try_first: str
+    dense_score: float
+    dense_rank: int
+    lexical_score: float
+    lexical_rank: int | None  # None when no query word occurs in the page
+
+    def to_dict(self) -> dict:
+        return {"slug": self.slug, "title": self.title, "category": self.category, "score": round(self.score, 4),
+                "summary": self.summary, "matched": self.matched, "snippet": self.snippet, "path": self.path,
+                "related": list(self.related)}
+
+
+@dataclass(frozen=True)
+class Answer:
+    query: str  # what the user gave
+    searched: str  # what was embedded (a traceback or log reduced to its telling lines)
+    confident: bool
+    results: list[Result] = field(default_factory=list)
+
+    @property
+    def best(self) -> Result | None:
+        return self.results[0] if self.results else None
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "confident": self.confident, "results": [r.to_dict() for r in self.results]}
+
+
+class Lexical:
+    """BM25 (bm25s) over each page's title, aliases, summary, symptoms and prose, stemmed."""
+
+    def __init__(self, pages: list[Page]):
+        import bm25s
+        import Stemmer
+
+        self._bm25s = bm25s
+        self._stemmer = Stemmer.Stemmer("english")
+        self.slugs = [p.slug for p in pages]
+        corpus = [self._document(p) for p in pages]
+        tokens = self._tokenize(corpus)
+        self.model = bm25s.BM25()
+        self.model.index(tokens, show_progress=False)
+        self.vocab = set(self.model.vocab_dict)
+
+    @staticmethod
+    def _document(page: Page) -> str:
+        sections = " ".join(plain(text) for name, text in page.sections.items() if name not in ("Not this?", "Sources"))
+        return " ".join([page.title, *page.aliases, page.summary, *page.symptoms, sections, page.snippet])
+
+    def _tokenize(self, texts: list[str]) -> list[list[str]]:
+        return self._bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer.stemWords, return_ids=False,
+                                    show_progress=False)
+
+    def scores(self, query: str):
+        import numpy as np
+
+        tokens = [t for t in self._tokenize([query])[0] if t in self.vocab]
+        if not tokens:
+            return np.zeros(len(self.slugs), dtype=np.float32)
+        return np.asarray(self.model.get_scores(tokens), dtype=np.float32)
+
+
+class Searcher:
+    def __init__(self, library: Library, index: Index, embedder):
+        self.library = library
+        self.index = index
+        self.embedder = embedder
+        self.lexical = Lexical(list(library.pages.values())) if len(library) else None
+
+    def search(self, query: str, searched: str, k: int = 3) -> Answer:
+        if not len(self.library):
+            return Answer(query, searched, False, [])
+        vector = self.embedder.encode([searched])
+        n = self.index.faiss_index.ntotal
+        scores, rows = self.index.faiss_index.search(vector, n)  # exact; every page gets its best chunk
+        best: dict[str, tuple[float, Chunk]] = {}
+        for score, row in zip(scores[0], rows[0]):
+            chunk = self.index.chunks[row]
+            if chunk.slug not in best and chunk.slug in self.library.pages:
+                best[chunk.slug] = (float(score), chunk)
+        dense_order = sorted(best, key=lambda s: -best[s][0])
+        dense_rank = {slug: i + 1 for i, slug in enumerate(dense_order)}
+
+        lexical = dict(zip(self.lexical.slugs, self.lexical.scores(searched).tolist()))
+        top_lexical = max(lexical.values(), default=0.0) or 1.0
+        lexical_order = sorted((s for s in lexical if lexical[s] > 0), key=lambda s: -lexical[s])
+        lexical_rank = {slug: i + 1 for i, slug in enumerate(lexical_order)}
+
+        def fused(slug: str) -> float:
+            return best[slug][0] + LEXICAL_WEIGHT * lexical.get(slug, 0.0) / top_lexical
+
+        ranked = sorted(best, key=lambda s: -fused(s))[:max(k, 1)]
+        results = []
+        for slug in ranked:
+            page = self.library.pages[slug]
+            dense, chunk = best[slug]
+            results.append(Result(
+                slug=slug, title=page.title, category=page.category, score=fused(slug), summary=page.summary,
+                matched=chunk.label if chunk.kind != "section" else f"{chunk.label}: {_excerpt(chunk.text)}",
+                matched_kind=chunk.kind, snippet=page.snippet, path=str(page.path),
+                related=tuple(r for r in page.related if r in self.library.pages), try_first=page.try_first,
+                dense_score=dense, dense_rank=dense_rank[slug], lexical_score=lexical.get(slug, 0.0),
+                lexical_rank=lexical_rank.get(slug)))
+        confident = bool(results) and max(best[s][0] for s in best) >= CONFIDENT_SCORE
+        return Answer(query, searched, confident, results)
+
+
+def _excerpt(text: str, words: int = 24) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" ..." if len(parts) > words else "")
