@@ -156,17 +156,21 @@ class BuildStats:
     bytes: int
 
 
-def build_index(library: Library, embedder, previous: Index | None = None,
+def build_index(library: Library, embedder, donors: list[Index] = (),
                 progress: Progress | None = None) -> tuple[Index, BuildStats]:
-    """Embed the library, reusing the vectors of pages whose content hash is unchanged since `previous`."""
+    """Embed the library, reusing the vectors of any page whose content hash a donor index already holds
+    (the previous index, or one built for another set of concept directories with the same model)."""
     import faiss
     import numpy as np
 
     start = time.perf_counter()
-    reusable = previous if previous is not None and previous.model == embedder.name else None
+    reusable: dict[str, tuple[Index, str]] = {}
+    for donor in donors:
+        if donor.model == embedder.name:
+            for slug, entry in donor.pages.items():
+                reusable.setdefault(entry["hash"], (donor, slug))
     pages = sorted(library.pages.values(), key=lambda p: (p.category, p.slug))
-    todo = [p for p in pages if not (reusable and p.slug in reusable.pages
-                                     and reusable.pages[p.slug]["hash"] == p.content_hash)]
+    todo = [p for p in pages if p.content_hash not in reusable]
     fresh: dict = {}
     done = 0
     if progress:
@@ -182,24 +186,41 @@ def build_index(library: Library, embedder, previous: Index | None = None,
         done += len(batch)
         if progress:
             progress(done, len(todo))
-    dim = next(iter(fresh.values())).shape[1] if fresh else (reusable.dim if reusable else embedder.dim)
     all_chunks: list[Chunk] = []
     all_vectors: list = []
     manifest: dict[str, dict] = {}
     for page in pages:
         chunks = chunk_page(page)
-        vectors = fresh[page.slug] if page.slug in fresh else reusable.vectors_of(page.slug)
+        if page.slug in fresh:
+            vectors = fresh[page.slug]
+        else:
+            donor, donor_slug = reusable[page.content_hash]
+            vectors = donor.vectors_of(donor_slug)
         manifest[page.slug] = {"hash": page.content_hash, "path": str(page.path), "first": len(all_chunks),
                                "count": len(chunks)}
         all_chunks += chunks
         all_vectors.append(vectors)
+    dim = all_vectors[0].shape[1] if all_vectors else embedder.dim
     faiss_index = faiss.IndexFlatIP(dim)  # exact search; the library is small (see README on scale)
     if all_vectors:
         faiss_index.add(np.ascontiguousarray(np.vstack(all_vectors), dtype=np.float32))
     index = Index(embedder.name, dim, manifest, all_chunks, faiss_index)
-    stats = BuildStats(len(pages), len(all_chunks), len(todo), sum(len(chunk_page(p)) for p in todo),
+    stats = BuildStats(len(pages), len(all_chunks), len(todo), sum(len(fresh[p.slug]) for p in todo),
                        time.perf_counter() - start, Path(), 0)
     return index, stats
+
+
+def _donors(path: Path, previous: Index | None) -> list[Index]:
+    """The previous index first, then other index files of the same model: their vectors are reusable."""
+    donors = [previous] if previous is not None else []
+    model_prefix = path.name.rsplit("-", 1)[0]
+    for other in sorted(path.parent.glob(f"{model_prefix}-*.kbi")):
+        if other != path:
+            try:
+                donors.append(read_index(other))
+            except CorruptIndex:
+                continue
+    return donors
 
 
 def ensure_index(library: Library, embedder, path: Path, force: bool = False,
@@ -227,7 +248,8 @@ def ensure_index(library: Library, embedder, path: Path, force: bool = False,
                               if s not in previous.pages or previous.pages[s]["hash"] != p.content_hash)
                 if not force:
                     notify(f"updating the index: {changed} page(s) changed")
-            index, stats = build_index(library, embedder, None if force else previous, progress)
+            donors = [] if force else _donors(path, previous)
+            index, stats = build_index(library, embedder, donors, progress)
             write_index(index, path)
     except Timeout:
         raise KbError(f"another kb process has held {path}.lock for 10 minutes; remove it if none is running") from None

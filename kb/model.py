@@ -77,6 +77,9 @@ def is_default(name: str) -> bool:
     return name in (DEFAULT_MODEL, DEFAULT_MODEL.split("/")[-1])
 
 
+_LOADED: dict[str, object] = {}  # one model per process, however many Engines use it
+
+
 class Embedder:
     """Encodes text to L2-normalized float32 vectors, exactly as sentence-transformers does."""
 
@@ -111,7 +114,9 @@ class Embedder:
     @property
     def model(self):
         if self._model is None:
-            self._model = self._load()
+            if self.name not in _LOADED:
+                _LOADED[self.name] = self._load()
+            self._model = _LOADED[self.name]
         return self._model
 
     @property

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import frontmatter
 import yaml
 
 CATEGORIES = ("optimization", "generalization", "data", "tabular", "evaluation", "debugging")
@@ -151,21 +150,24 @@ def parse_page(path: Path, origin: str = "built-in") -> tuple[Page | None, list[
         return None, problems
     if not SLUG_RE.match(slug):
         problem(1, f"file name '{path.name}' is not a slug (lowercase words joined by '-')")
-    if not text.startswith("---"):
-        problem(1, "no YAML front matter (the file must start with '---')")
+    lines = text.splitlines()
+    closing = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), None)
+    if not lines or lines[0].strip() != "---" or closing is None:
+        problem(1, "no YAML front matter (the file must start with a '---' line and close it with another)")
         return None, problems
     try:
-        post = frontmatter.loads(text)
+        meta = yaml.safe_load("\n".join(lines[1:closing]))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1  # +1 for 0-based, +1 for the opening '---'
+        # The context mark says where the broken construct began (e.g. the '['); the problem mark where
+        # the parser gave up, which can be the closing '---'.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        line = min(mark.line + 2, closing + 1) if mark else 1  # +1: 0-based, +1: the opening '---'
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         problem(line, f"bad YAML in front matter: {reason}")
         return None, problems
-    except Exception as exc:  # frontmatter raises plain errors for e.g. a scalar front matter
-        problem(1, f"bad front matter: {exc}")
+    if not isinstance(meta, dict):
+        problem(2, "front matter must be a YAML mapping (title: ..., summary: ...)")
         return None, problems
-    meta = post.metadata if isinstance(post.metadata, dict) else {}
 
     def field_line(name: str) -> int:
         return _line_of(text, rf"^{re.escape(name)}\s*:")
@@ -189,8 +191,6 @@ def parse_page(path: Path, origin: str = "built-in") -> tuple[Page | None, list[
         if not SLUG_RE.match(rel):
             problem(field_line("related"), f"related '{rel}' is not a bare slug (write 'warmup', not 'optimization/warmup')")
 
-    lines = text.splitlines()
-    closing = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), len(lines))
     sections, fences = _split_sections("\n".join(lines[closing + 1:]), closing + 2)
     _lint_body(path, sections, fences, problems)
     if category not in CATEGORIES:

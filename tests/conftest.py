@@ -1,0 +1,66 @@
+"""Shared fixtures. Tests use the real model and a real FAISS index; the model is loaded once per session
+(kb.model caches it per process) and the index lives in a session-wide KB_HOME."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CONCEPTS = REPO / "concepts"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kb_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("kb-home")
+    os.environ["KB_HOME"] = str(home)
+    os.environ.pop("KB_CONCEPTS", None)
+    os.environ.pop("KB_MODEL", None)
+    return home
+
+
+@pytest.fixture(scope="session")
+def engine(kb_home):
+    import kb
+
+    eng = kb.Engine()
+    eng.build_index()
+    return eng
+
+
+def run_kb(*args: str, input: bytes | str | None = None, env: dict | None = None, cwd: Path | None = None,
+           timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the real `kb` command in a new process (as a user or an editor would)."""
+    full_env = {**os.environ, **(env or {})}
+    data = input.encode() if isinstance(input, str) else input
+    return subprocess.run([sys.executable, "-m", "kb", *args], input=data, capture_output=True, env=full_env,
+                          cwd=cwd or REPO, timeout=timeout, stdin=None if data is not None else subprocess.DEVNULL)
+
+
+PROSE = ("The loss curve rises after the first epoch while the training loss keeps falling, which tells you the "
+         "model memorises the training set instead of learning the pattern. Lower the capacity, add data, or stop "
+         "earlier; each of these narrows the gap between the two curves within a few epochs of training. ")
+
+
+def page_text(title: str = "Demo page", summary: str = "A demo page for tests.", symptoms: list[str] | None = None,
+              related: list[str] | None = None, extra_front: str = "", snippet: str = "print('ok')") -> str:
+    """A page in the documented format, with enough prose to pass `kb check`."""
+    symptoms = symptoms or [f"demo symptom {i}" for i in range(6)]
+    front = [f"title: {title}", f"summary: {summary}", "symptoms:"] + [f"  - {s!r}" for s in symptoms]
+    front += ["aliases: [demo]", f"related: [{', '.join(related or [])}]", "sources:", "  - https://example.org"]
+    sections = {"You see": PROSE, "Try this first": PROSE, "Why": PROSE, "Check": PROSE,
+                "Fixes, in order": "1. " + PROSE, "Code to try": f"```python\n{snippet}\n```",
+                "Not this?": "- Nothing else.", "Sources": "- [Example](https://example.org)"}
+    body = "\n".join(f"## {name}\n\n{text}\n" for name, text in sections.items())
+    return "---\n" + "\n".join(front) + (f"\n{extra_front}" if extra_front else "") + "\n---\n\n" + body
+
+
+def write_page(root: Path, category: str, slug: str, text: str | None = None, **kwargs) -> Path:
+    path = root / category / f"{slug}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text if text is not None else page_text(**kwargs), encoding="utf-8")
+    return path

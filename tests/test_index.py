@@ -1,0 +1,94 @@
+"""Stage 2: the index file: incremental updates, corruption, concurrent builders."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import run_kb, write_page
+
+import kb
+from kb.index import read_index
+
+
+def _engine(tmp_path, notices=None):
+    return kb.Engine([tmp_path / "concepts"], builtin=False,
+                     notify=(notices.append if notices is not None else lambda _m: None))
+
+
+def _library(tmp_path, n=4):
+    for i in range(n):
+        write_page(tmp_path / "concepts", "debugging", f"page-{i}", title=f"Page {i}",
+                   summary=f"Topic number {i} about gradient {i}.")
+
+
+def test_only_a_changed_page_is_reembedded(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+    _library(tmp_path)
+    first = _engine(tmp_path).build_index()
+    assert (first.pages, first.embedded_pages) == (4, 4)
+    assert _engine(tmp_path).build_index() is None  # fresh: nothing to do
+    page = tmp_path / "concepts" / "debugging" / "page-2.md"
+    page.write_text(page.read_text().replace("Topic number 2", "Learning rate warmup for transformers"))
+    notices = []
+    second = _engine(tmp_path, notices).build_index()
+    assert (second.pages, second.embedded_pages) == (4, 1)
+    assert notices == ["updating the index: 1 page(s) changed"]
+    index = read_index(second.path)
+    assert index.pages["page-2"]["count"] == len(index.chunks) - 3 * index.pages["page-0"]["count"]
+    forced = _engine(tmp_path).build_index(force=True)
+    assert forced.embedded_pages == 4
+
+
+def test_a_new_concepts_dir_reuses_vectors_of_identical_pages(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+    _library(tmp_path)
+    _engine(tmp_path).build_index()
+    extra = tmp_path / "extra"
+    write_page(extra, "data", "my-own-page", title="My own page")
+    stats = kb.Engine([tmp_path / "concepts", extra], builtin=False, notify=lambda _m: None).build_index()
+    assert (stats.pages, stats.embedded_pages) == (5, 1)
+
+
+def test_corrupt_or_truncated_index_is_detected_and_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+    _library(tmp_path)
+    engine = _engine(tmp_path)
+    stats = engine.build_index()
+    blob = stats.path.read_bytes()
+    for broken in (blob[: len(blob) // 2], blob[:-10] + b"0123456789", b"garbage"):
+        stats.path.write_bytes(broken)
+        notices = []
+        answer = _engine(tmp_path, notices).ask("topic number 3")
+        assert answer.best.slug == "page-3"
+        assert len(notices) == 2 and "the index is unusable" in notices[0] and "rebuilding" in notices[0]
+        read_index(stats.path)  # valid again
+
+
+def test_cli_notices_go_to_stderr_and_corruption_never_shows_a_traceback(tmp_path):
+    _library(tmp_path)
+    env = {"KB_HOME": str(tmp_path / "home")}
+    concepts = str(tmp_path / "concepts")
+    built = run_kb("index", "--concepts", concepts, env=env)
+    assert built.returncode == 0, built.stderr.decode()
+    assert "indexed" in built.stdout.decode() and "building the index" in built.stderr.decode()
+    [index_file] = (tmp_path / "home" / "index").glob("*.kbi")
+    index_file.write_bytes(index_file.read_bytes()[:100])
+    asked = run_kb("ask", "--json", "--concepts", concepts, "topic number 1 about gradient", env=env)
+    assert json.loads(asked.stdout)["results"][0]["slug"] == "page-1"  # stdout is pure JSON
+    assert "the index is unusable" in asked.stderr.decode() and b"Traceback" not in asked.stderr
+
+
+def test_two_concurrent_index_builds_leave_one_valid_index(tmp_path):
+    _library(tmp_path, n=6)
+    env = {"KB_HOME": str(tmp_path / "home")}
+    cmd = [sys.executable, "-m", "kb", "index", "--force", "--concepts", str(tmp_path / "concepts")]
+    import os
+
+    procs = [subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    [index_file] = (tmp_path / "home" / "index").glob("*.kbi")
+    assert len(read_index(index_file).pages) == 6
+    assert not list((tmp_path / "home" / "index").glob("*.tmp"))
