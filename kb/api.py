@@ -39,7 +39,7 @@ class Engine:
         if self._embedder is None:
             from .model import Embedder
 
-            self._embedder = Embedder(self.settings.model, self.settings.home / "trusted-model.json")
+            self._embedder = Embedder(self.settings.model, self.settings.home, self.notify)
         return self._embedder
 
     @property

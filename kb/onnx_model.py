@@ -1,0 +1,154 @@
+"""The fast path for queries: the sentence-transformers model exported once to ONNX, run with onnxruntime and
+tokenizers, so that answering a query never imports torch or sentence-transformers (~10x faster cold start).
+
+The export is checked against sentence-transformers on probe sentences before it is used (cosine >= 0.9999),
+and pages and queries are both embedded through it, so they are embedded exactly alike.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+EXPORT_FORMAT = 2
+MIN_COSINE = 0.9999
+PROBES = [
+    "val accuracy plateau",
+    "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB",
+    "My training loss goes down but the validation loss goes up after epoch 3. " * 12,  # past 256 tokens
+    "a",
+]
+
+
+class ExportUnsupported(Exception):
+    """The model's pipeline is not Transformer -> mean/CLS pooling (-> Normalize): keep sentence-transformers."""
+
+
+class OnnxEmbedder:
+    def __init__(self, folder: Path):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.folder = folder
+        self.config = json.loads((folder / "kb-model.json").read_text())
+        if self.config.get("format") != EXPORT_FORMAT:
+            raise ValueError("export from another kb version")
+        model_file = folder / "model.onnx"
+        if [(folder / f).stat().st_size for f in ("model.onnx", "model.onnx.data")] != self.config["onnx_bytes"]:
+            raise ValueError("model.onnx has the wrong size")
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        # tokenizer.json carries the hub's own truncation (128 for MiniLM); sentence-transformers cuts at its
+        # max_seq_length (256) instead, and so must we, or long queries embed differently from pages.
+        self.tokenizer.enable_truncation(max_length=self.config["max_seq_length"])
+        self.tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        # Spinning worker threads burn the CPU that a busy machine (or the user's training run) needs.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]
+        self.dim = int(self.config["dim"])
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(list(texts))
+        order = np.argsort([len(e.ids) for e in encodings])  # similar lengths together: less padding
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            width = max(len(encodings[r].ids) for r in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for i, r in enumerate(rows):
+                n = len(encodings[r].ids)
+                ids[i, :n] = encodings[r].ids
+                mask[i, :n] = 1
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
+            if self.config["pooling"] == "cls":
+                pooled = hidden[:, 0]
+            else:
+                weights = mask[..., None].astype(np.float32)
+                pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            # kb compares by cosine, so vectors are unit length even for models without a Normalize module
+            pooled = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            out[rows] = pooled
+        return out
+
+
+def export_dir(home: Path, name: str, identity: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[-40:]
+    return home / "models" / f"{safe}-{hashlib.sha256(f'{name}|{identity}'.encode()).hexdigest()[:12]}"
+
+
+def export(st_model, folder: Path, name: str) -> OnnxEmbedder:
+    """Export a loaded SentenceTransformer to `folder` (atomically), verify it, and return it loaded."""
+    import torch
+
+    modules = list(st_model)
+    kinds = [type(m).__name__ for m in modules]
+    if kinds[:2] != ["Transformer", "Pooling"] or any(k != "Normalize" for k in kinds[2:]):
+        raise ExportUnsupported(f"pipeline {kinds}")
+    pooling = modules[1].get_pooling_mode_str() if hasattr(modules[1], "get_pooling_mode_str") else "mean"
+    if pooling not in ("mean", "cls"):
+        raise ExportUnsupported(f"pooling {pooling}")
+    transformer = modules[0].auto_model.eval()
+    tokenizer = modules[0].tokenizer
+    if not getattr(tokenizer, "is_fast", False):
+        raise ExportUnsupported("no fast tokenizer")
+    import inspect
+
+    takes_token_types = "token_type_ids" in inspect.signature(transformer.forward).parameters
+    names = ["input_ids", "attention_mask"] + (["token_type_ids"] if takes_token_types else [])
+
+    class Hidden(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, *args):
+            return self.model(**dict(zip(names, args))).last_hidden_state
+
+    sample = tokenizer(["an example sentence"], return_tensors="pt")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=folder.parent))
+    try:
+        import warnings
+
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(Hidden(transformer), tuple(sample[n] for n in names), str(tmp / "model.onnx"),
+                              input_names=names, output_names=["last_hidden_state"], opset_version=17,
+                              dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+                              dynamo=False)
+        # Weights in a side file: onnxruntime maps it instead of copying it, which halves peak memory (~120 MB).
+        import onnx
+
+        graph = onnx.load(str(tmp / "model.onnx"))
+        onnx.save_model(graph, str(tmp / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
+                        location="model.onnx.data", size_threshold=1024)
+        del graph
+        tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
+        get_dim = getattr(st_model, "get_embedding_dimension", None) or st_model.get_sentence_embedding_dimension
+        dim = int(get_dim())
+        (tmp / "kb-model.json").write_text(json.dumps({
+            "format": EXPORT_FORMAT, "model": name, "max_seq_length": int(st_model.max_seq_length),
+            "pooling": pooling, "normalize": "Normalize" in kinds, "dim": dim,
+            "onnx_bytes": [(tmp / f).stat().st_size for f in ("model.onnx", "model.onnx.data")]}))
+        exported = OnnxEmbedder(tmp)
+        reference = st_model.encode(PROBES, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        cosine = (exported.encode(PROBES) * reference).sum(axis=1)
+        if cosine.min() < MIN_COSINE:
+            raise ExportUnsupported(f"ONNX export differs from sentence-transformers (cosine {cosine.min():.5f})")
+        tmp.chmod(0o755)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return OnnxEmbedder(folder)
