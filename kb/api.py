@@ -63,12 +63,12 @@ class Engine:
             self._searcher = Searcher(self.library, self._index, self.embedder)
         return self._searcher
 
-    def ask(self, query: str, k: int = 3) -> Answer:
+    def ask(self, query: str, k: int = 3, mode: str = "fused") -> Answer:
         if not isinstance(query, str) or not query.strip():
             raise UsageError("empty query: give a question, an error message, or pipe text on stdin")
         if k < 1:
             raise UsageError(f"--top must be at least 1 (got {k})")
-        return self.searcher.search(query, prepare(query), k=k)
+        return self.searcher.search(query, prepare(query), k=k, mode=mode)
 
     def page(self, slug: str) -> Page:
         slug = slug.strip().removesuffix(".md").split("/")[-1]

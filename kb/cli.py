@@ -280,4 +280,4 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
 
 
 def run() -> None:
-    app()
+    app(prog_name="kb")  # the same name in usage and completion, however kb was started

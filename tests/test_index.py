@@ -22,8 +22,8 @@ def _library(tmp_path, n=4):
                    summary=f"Topic number {i} about gradient {i}.")
 
 
-def test_only_a_changed_page_is_reembedded(tmp_path, monkeypatch):
-    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+def test_only_a_changed_page_is_reembedded(tmp_path, fresh_home, monkeypatch):
+    monkeypatch.setenv("KB_HOME", str(fresh_home))
     _library(tmp_path)
     first = _engine(tmp_path).build_index()
     assert (first.pages, first.embedded_pages) == (4, 4)
@@ -40,8 +40,8 @@ def test_only_a_changed_page_is_reembedded(tmp_path, monkeypatch):
     assert forced.embedded_pages == 4
 
 
-def test_a_new_concepts_dir_reuses_vectors_of_identical_pages(tmp_path, monkeypatch):
-    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+def test_a_new_concepts_dir_reuses_vectors_of_identical_pages(tmp_path, fresh_home, monkeypatch):
+    monkeypatch.setenv("KB_HOME", str(fresh_home))
     _library(tmp_path)
     _engine(tmp_path).build_index()
     extra = tmp_path / "extra"
@@ -50,8 +50,8 @@ def test_a_new_concepts_dir_reuses_vectors_of_identical_pages(tmp_path, monkeypa
     assert (stats.pages, stats.embedded_pages) == (5, 1)
 
 
-def test_corrupt_or_truncated_index_is_detected_and_rebuilt(tmp_path, monkeypatch):
-    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+def test_corrupt_or_truncated_index_is_detected_and_rebuilt(tmp_path, fresh_home, monkeypatch):
+    monkeypatch.setenv("KB_HOME", str(fresh_home))
     _library(tmp_path)
     engine = _engine(tmp_path)
     stats = engine.build_index()
@@ -65,30 +65,33 @@ def test_corrupt_or_truncated_index_is_detected_and_rebuilt(tmp_path, monkeypatc
         read_index(stats.path)  # valid again
 
 
-def test_cli_notices_go_to_stderr_and_corruption_never_shows_a_traceback(tmp_path):
+def test_cli_notices_go_to_stderr_and_corruption_never_shows_a_traceback(tmp_path, fresh_home, engine):
     _library(tmp_path)
-    env = {"KB_HOME": str(tmp_path / "home")}
+    env = {"KB_HOME": str(fresh_home)}
     concepts = str(tmp_path / "concepts")
     built = run_kb("index", "--concepts", concepts, env=env)
     assert built.returncode == 0, built.stderr.decode()
-    assert "indexed" in built.stdout.decode() and "building the index" in built.stderr.decode()
-    [index_file] = (tmp_path / "home" / "index").glob("*.kbi")
+    assert built.stdout.decode().startswith(f"indexed {len(engine.library) + 4} pages")
+    assert "embedded 4 page(s)" in built.stdout.decode()  # built-in pages: vectors reused from the other index
+    assert "building the index" in built.stderr.decode()
+    [index_file] = [p for p in (fresh_home / "index").glob("*.kbi") if p.name != engine.index_file.name]
     index_file.write_bytes(index_file.read_bytes()[:100])
     asked = run_kb("ask", "--json", "--concepts", concepts, "topic number 1 about gradient", env=env)
     assert json.loads(asked.stdout)["results"][0]["slug"] == "page-1"  # stdout is pure JSON
     assert "the index is unusable" in asked.stderr.decode() and b"Traceback" not in asked.stderr
 
 
-def test_two_concurrent_index_builds_leave_one_valid_index(tmp_path):
+def test_two_concurrent_index_builds_leave_one_valid_index(tmp_path, fresh_home, engine):
     _library(tmp_path, n=6)
-    env = {"KB_HOME": str(tmp_path / "home")}
-    cmd = [sys.executable, "-m", "kb", "index", "--force", "--concepts", str(tmp_path / "concepts")]
+    env = {"KB_HOME": str(fresh_home)}
+    cmd = [sys.executable, "-m", "kb", "index", "--concepts", str(tmp_path / "concepts")]
     import os
 
     procs = [subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for _ in range(2)]
     outputs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
-    [index_file] = (tmp_path / "home" / "index").glob("*.kbi")
-    assert len(read_index(index_file).pages) == 6
-    assert not list((tmp_path / "home" / "index").glob("*.tmp"))
+    assert sorted(out[0].decode().split()[0] for out in outputs) == ["index", "indexed"]  # one built, one waited
+    [index_file] = [p for p in (fresh_home / "index").glob("*.kbi") if p.name != engine.index_file.name]
+    assert len(read_index(index_file).pages) == len(engine.library) + 6
+    assert not list((fresh_home / "index").glob(".*.tmp"))

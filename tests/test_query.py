@@ -56,3 +56,18 @@ def test_undecodable_bytes_are_replaced_and_size_is_capped():
     assert decode(b"loss is \xff\xfe nan") == "loss is \ufffd\ufffd nan"
     with pytest.raises(UsageError, match="at most 10 MB"):
         decode(b"x" * (MAX_INPUT_BYTES + 1))
+
+
+def test_the_error_line_fits_in_what_the_model_reads(engine):
+    from kb.onnx_model import OnnxEmbedder
+
+    backend = engine.embedder.backend
+    assert isinstance(backend, OnnxEmbedder)
+    noise = "".join(f"[2026-01-01 00:00:{i % 60:02d}] INFO step {i} loss {1 / (i + 1):.4f} lr 3e-4 tokens/s 5120\n"
+                    for i in range(20000))
+    log = noise + OOM_TRACEBACK + noise[:5000]
+    query = prepare(log)
+    tokens = backend.tokenizer.encode(query)
+    error_tokens = backend.tokenizer.encode("torch.OutOfMemoryError: CUDA out of memory.", add_special_tokens=False)
+    assert len(tokens.ids) <= 256
+    assert tokens.ids[1:1 + len(error_tokens.ids)] == error_tokens.ids  # first after [CLS]
