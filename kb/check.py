@@ -1,6 +1,7 @@
 """`kb check`: lint pages against the format in CONTRIBUTING.md, and optionally run their snippets."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -51,8 +52,11 @@ def run_snippet(code: str, slug: str = "snippet", timeout: float = SNIPPET_TIMEO
     with tempfile.TemporaryDirectory(prefix=f"kb-{slug}-") as tmp:
         start = time.perf_counter()
         try:
+            # One thread: snippets are tiny, and on a busy 2-core machine BLAS/OpenMP thread pools fighting
+            # over cores made some 20x slower.
+            env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
             done = subprocess.run([sys.executable, "-c", code], cwd=tmp, capture_output=True, text=True,
-                                  timeout=timeout)
+                                  timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
             return SnippetRun(slug, False, time.perf_counter() - start, f"timed out after {timeout:.0f} s")
         seconds = time.perf_counter() - start
