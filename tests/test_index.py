@@ -69,12 +69,13 @@ def test_cli_notices_go_to_stderr_and_corruption_never_shows_a_traceback(tmp_pat
     _library(tmp_path)
     env = {"KB_HOME": str(fresh_home)}
     concepts = str(tmp_path / "concepts")
+    before = set((fresh_home / "index").glob("*.kbi"))
     built = run_kb("index", "--concepts", concepts, env=env)
     assert built.returncode == 0, built.stderr.decode()
     assert built.stdout.decode().startswith(f"indexed {len(engine.library) + 4} pages")
     assert "embedded 4 page(s)" in built.stdout.decode()  # built-in pages: vectors reused from the other index
     assert "building the index" in built.stderr.decode()
-    [index_file] = [p for p in (fresh_home / "index").glob("*.kbi") if p.name != engine.index_file.name]
+    [index_file] = set((fresh_home / "index").glob("*.kbi")) - before
     index_file.write_bytes(index_file.read_bytes()[:100])
     asked = run_kb("ask", "--json", "--concepts", concepts, "topic number 1 about gradient", env=env)
     assert json.loads(asked.stdout)["results"][0]["slug"] == "page-1"  # stdout is pure JSON
@@ -85,6 +86,7 @@ def test_two_concurrent_index_builds_leave_one_valid_index(tmp_path, fresh_home,
     _library(tmp_path, n=6)
     env = {"KB_HOME": str(fresh_home)}
     cmd = [sys.executable, "-m", "kb", "index", "--concepts", str(tmp_path / "concepts")]
+    before = set((fresh_home / "index").glob("*.kbi"))
     import os
 
     procs = [subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -92,6 +94,6 @@ def test_two_concurrent_index_builds_leave_one_valid_index(tmp_path, fresh_home,
     outputs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     assert sorted(out[0].decode().split()[0] for out in outputs) == ["index", "indexed"]  # one built, one waited
-    [index_file] = [p for p in (fresh_home / "index").glob("*.kbi") if p.name != engine.index_file.name]
+    [index_file] = set((fresh_home / "index").glob("*.kbi")) - before
     assert len(read_index(index_file).pages) == len(engine.library) + 6
     assert not list((fresh_home / "index").glob(".*.tmp"))

@@ -33,7 +33,7 @@ def test_bad_yaml_is_reported_with_its_line_and_the_page_is_skipped(tmp_path):
 
 def test_missing_required_field_duplicate_slug_and_dangling_related_are_each_reported(tmp_path):
     write_page(tmp_path, "debugging", "fine")
-    write_page(tmp_path, "debugging", "no-summary", text=page_text().replace("summary: A demo page for tests.\n", ""))
+    write_page(tmp_path, "debugging", "no-summary", text=page_text().replace('summary: "A demo page for tests."\n', ""))
     write_page(tmp_path, "data", "fine")  # same slug, other folder
     write_page(tmp_path, "data", "dangling", related=["no-such-page"])
     library = load_library([(tmp_path, "test")])
