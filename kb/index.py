@@ -6,6 +6,7 @@ content hash per page) so that a change to one page re-embeds only that page.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -20,7 +21,7 @@ from typing import Callable
 from .errors import KbError
 from .pages import Library, Page
 
-FORMAT = 1
+FORMAT = 2
 CHUNKER = 1  # bump when chunk_page changes: every page is re-embedded
 MAGIC = b"KBINDEX\n"
 EMBEDDED_SECTIONS = ("You see", "Try this first", "Why", "Check", "Fixes, in order")  # not "Not this?": it
@@ -70,6 +71,7 @@ class Index:
     pages: dict[str, dict]  # slug -> {"hash", "path", "first", "count"}
     chunks: list[Chunk]
     faiss_index: object
+    lexical: "LexicalIndex | None" = None
     path: Path | None = None
 
     def is_fresh_for(self, library: Library, model: str) -> bool:
@@ -79,6 +81,72 @@ class Index:
     def vectors_of(self, slug: str):
         entry = self.pages[slug]
         return self.faiss_index.reconstruct_n(entry["first"], entry["count"])
+
+
+TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")  # bm25s' (and scikit-learn's) default token pattern
+
+
+@dataclass
+class LexicalIndex:
+    """BM25 weights computed by bm25s at build time, stored so that queries need neither bm25s nor scipy.
+
+    `data/indices/indptr` is bm25s' own sparse layout: for token column t, pages `indices[indptr[t]:indptr[t+1]]`
+    have BM25 weights `data[...]`; a query's score for a page is the sum over its tokens.
+    """
+
+    slugs: list[str]
+    vocab: dict[str, int]
+    stopwords: frozenset[str]
+    data: object
+    indices: object
+    indptr: object
+
+    def tokens(self, text: str) -> list[str]:
+        """Tokenize exactly as the pages were: lowercase, bm25s' pattern, English stopwords, Snowball stems."""
+        words = [w for w in TOKEN_RE.findall(text.lower()) if w not in self.stopwords]
+        return _stemmer().stemWords(words)
+
+    def scores(self, text: str):
+        import numpy as np
+
+        out = np.zeros(len(self.slugs), dtype=np.float32)
+        for token in self.tokens(text):
+            column = self.vocab.get(token)
+            if column is not None and column + 1 < len(self.indptr):  # bm25s' "" token has no column
+                lo, hi = self.indptr[column], self.indptr[column + 1]
+                np.add.at(out, self.indices[lo:hi], self.data[lo:hi])
+        return out
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def page_text_for_bm25(page: Page) -> str:
+    sections = " ".join(plain(text) for name, text in page.sections.items() if name not in ("Not this?", "Sources"))
+    return " ".join([page.title, *page.aliases, page.summary, *page.symptoms, sections, page.snippet])
+
+
+def build_lexical(pages: list[Page]) -> LexicalIndex:
+    import bm25s
+    import numpy as np
+    from bm25s.stopwords import STOPWORDS_EN
+
+    empty = LexicalIndex([], {}, frozenset(STOPWORDS_EN), np.zeros(0, np.float32), np.zeros(0, np.int32),
+                         np.zeros(1, np.int32))
+    if not pages:
+        return empty
+    empty.slugs = [p.slug for p in pages]
+    corpus = [empty.tokens(page_text_for_bm25(p)) or [""] for p in pages]
+    model = bm25s.BM25()
+    model.index(corpus, show_progress=False)
+    scores = model.scores
+    return LexicalIndex(empty.slugs, dict(model.vocab_dict), empty.stopwords,
+                        np.asarray(scores["data"], np.float32), np.asarray(scores["indices"], np.int32),
+                        np.asarray(scores["indptr"], np.int32))
 
 
 def index_path(home: Path, model: str, concept_dirs) -> Path:
@@ -113,21 +181,37 @@ def read_index(path: Path) -> Index:
             raise ValueError("written by another version of kb")
         if hashlib.sha256(payload).hexdigest() != header["payload_sha256"]:
             raise ValueError("checksum mismatch (truncated or corrupt)")
-        faiss_index = faiss.deserialize_index(np.frombuffer(payload, dtype=np.uint8))
+        lex = header["lexical"]
+        sizes = [header["faiss_bytes"], 4 * lex["nnz"], 4 * lex["nnz"], 4 * lex["columns_plus_one"]]
+        if sum(sizes) != len(payload):
+            raise ValueError("payload size does not match the manifest")
+        bounds = np.cumsum([0, *sizes])
+        part = [payload[bounds[i]:bounds[i + 1]] for i in range(4)]
+        faiss_index = faiss.deserialize_index(np.frombuffer(part[0], dtype=np.uint8))
+        lexical = LexicalIndex(lex["slugs"], {t: i for i, t in enumerate(lex["vocab"])}, frozenset(lex["stopwords"]),
+                               np.frombuffer(part[1], np.float32), np.frombuffer(part[2], np.int32),
+                               np.frombuffer(part[3], np.int32))
         chunks = [Chunk(*row) for row in header["chunks"]]
         if faiss_index.ntotal != len(chunks) or faiss_index.d != header["dim"]:
             raise ValueError("vector count does not match the manifest")
     except (ValueError, KeyError, TypeError, struct.error, RuntimeError, UnicodeDecodeError) as exc:
         raise CorruptIndex(f"{path}: {exc}") from None
-    return Index(header["model"], header["dim"], header["pages"], chunks, faiss_index, path)
+    return Index(header["model"], header["dim"], header["pages"], chunks, faiss_index, lexical, path)
 
 
 def write_index(index: Index, path: Path) -> None:
     """Write to a temporary file, fsync, then rename over the old one: readers see the old or the new, never half."""
     import faiss
 
-    payload = faiss.serialize_index(index.faiss_index).tobytes()
+    faiss_bytes = faiss.serialize_index(index.faiss_index).tobytes()
+    lex = index.lexical
+    vocab = sorted(lex.vocab, key=lex.vocab.get)
+    payload = faiss_bytes + lex.data.astype("<f4").tobytes() + lex.indices.astype("<i4").tobytes() \
+        + lex.indptr.astype("<i4").tobytes()
     header = json.dumps({
+        "faiss_bytes": len(faiss_bytes),
+        "lexical": {"slugs": lex.slugs, "vocab": vocab, "stopwords": sorted(lex.stopwords), "nnz": int(len(lex.data)),
+                    "columns_plus_one": int(len(lex.indptr))},
         "format": FORMAT, "chunker": CHUNKER, "model": index.model, "dim": index.dim,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "pages": index.pages,
         "chunks": [[c.slug, c.kind, c.label, c.text] for c in index.chunks],
@@ -204,7 +288,7 @@ def build_index(library: Library, embedder, donors: list[Index] = (),
     faiss_index = faiss.IndexFlatIP(dim)  # exact search; the library is small (see README on scale)
     if all_vectors:
         faiss_index.add(np.ascontiguousarray(np.vstack(all_vectors), dtype=np.float32))
-    index = Index(embedder.name, dim, manifest, all_chunks, faiss_index)
+    index = Index(embedder.name, dim, manifest, all_chunks, faiss_index, build_lexical(pages))
     stats = BuildStats(len(pages), len(all_chunks), len(todo), sum(len(fresh[p.slug]) for p in todo),
                        time.perf_counter() - start, Path(), 0)
     return index, stats

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .index import Chunk, Index, plain
+from .index import Chunk, Index
 from .pages import Library, Page
 
 LEXICAL_WEIGHT = 0.35  # bonus for the page with the best BM25 score; others get it in proportion
@@ -61,46 +61,12 @@ class Answer:
         return {"query": self.query, "confident": self.confident, "results": [r.to_dict() for r in self.results]}
 
 
-class Lexical:
-    """BM25 (bm25s) over each page's title, aliases, summary, symptoms and prose, stemmed."""
-
-    def __init__(self, pages: list[Page]):
-        import bm25s
-        import Stemmer
-
-        self._bm25s = bm25s
-        self._stemmer = Stemmer.Stemmer("english")
-        self.slugs = [p.slug for p in pages]
-        corpus = [self._document(p) for p in pages]
-        tokens = self._tokenize(corpus)
-        self.model = bm25s.BM25()
-        self.model.index(tokens, show_progress=False)
-        self.vocab = set(self.model.vocab_dict)
-
-    @staticmethod
-    def _document(page: Page) -> str:
-        sections = " ".join(plain(text) for name, text in page.sections.items() if name not in ("Not this?", "Sources"))
-        return " ".join([page.title, *page.aliases, page.summary, *page.symptoms, sections, page.snippet])
-
-    def _tokenize(self, texts: list[str]) -> list[list[str]]:
-        return self._bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer.stemWords, return_ids=False,
-                                    show_progress=False)
-
-    def scores(self, query: str):
-        import numpy as np
-
-        tokens = [t for t in self._tokenize([query])[0] if t in self.vocab]
-        if not tokens:
-            return np.zeros(len(self.slugs), dtype=np.float32)
-        return np.asarray(self.model.get_scores(tokens), dtype=np.float32)
-
-
 class Searcher:
     def __init__(self, library: Library, index: Index, embedder):
         self.library = library
         self.index = index
         self.embedder = embedder
-        self.lexical = Lexical(list(library.pages.values())) if len(library) else None
+        self.lexical = index.lexical
 
     def search(self, query: str, searched: str, k: int = 3, mode: str = "fused") -> Answer:
         """Rank pages. `mode` is "fused" (the default), or "dense" / "lexical" alone (for benchmarks)."""

@@ -97,3 +97,19 @@ def test_two_concurrent_index_builds_leave_one_valid_index(tmp_path, fresh_home,
     [index_file] = set((fresh_home / "index").glob("*.kbi")) - before
     assert len(read_index(index_file).pages) == len(engine.library) + 6
     assert not list((fresh_home / "index").glob(".*.tmp"))
+
+
+def test_stored_bm25_weights_score_exactly_as_bm25s(engine):
+    import bm25s
+    import numpy as np
+
+    lexical = engine.searcher.lexical
+    pages = [engine.library.pages[s] for s in lexical.slugs]
+    from kb.index import page_text_for_bm25
+
+    reference = bm25s.BM25()
+    reference.index([lexical.tokens(page_text_for_bm25(p)) or [""] for p in pages], show_progress=False)
+    for query in ("val accuracy plateau", "RuntimeError: CUDA out of memory", "the of and", "learnign rate overfiting"):
+        tokens = [t for t in lexical.tokens(query) if t in reference.vocab_dict]
+        expected = reference.get_scores(tokens) if tokens else np.zeros(len(pages))
+        assert np.allclose(lexical.scores(query), expected, atol=1e-5)

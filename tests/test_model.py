@@ -63,15 +63,15 @@ def test_onnx_export_embeds_exactly_as_sentence_transformers(engine):
     assert cosine.min() >= 0.999, cosine
 
 
-def test_query_path_never_imports_torch(engine):
+def test_query_path_never_imports_torch_or_bm25s(engine):
     code = ("import sys, kb; a = kb.ask('loss is nan'); "
-            "print(a.best.slug, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+            "print(a.best.slug, *(m in sys.modules for m in ('torch', 'sentence_transformers', 'bm25s', 'scipy')))")
     import os
     import subprocess
     import sys
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), timeout=120)
-    assert out.stdout.split() == ["nan-loss", "False", "False"], out.stderr
+    assert out.stdout.split() == ["nan-loss", "False", "False", "False", "False"], out.stderr
 
 
 def test_damaged_onnx_export_is_rebuilt_with_a_notice(engine, tmp_path, monkeypatch):
