@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import run_kb, write_page
@@ -177,3 +178,17 @@ def test_version_and_help_are_fast_paths():
 def test_shell_completion_script_is_available():
     result = run_kb("--show-completion", "bash", env={"SHELL": "/bin/bash"})
     assert result.returncode == 0 and b"complete" in result.stdout and b"_KB_COMPLETE" in result.stdout
+
+
+LOGS = Path(__file__).parent / "data" / "logs"
+
+
+@pytest.mark.parametrize("log, right", [
+    ("tqdm_cuda_oom.log", {"cuda-out-of-memory"}),            # tqdm redraws, warnings, epoch lines, then the OOM
+    ("hf_trainer_nan.log", {"nan-loss"}),                     # HF Trainer dicts whose loss turns nan; no exception
+    ("keras_shape_error.log", {"loss-function-choice", "shape-mismatch"}),  # TF info lines, Keras progress, ValueError
+])
+def test_a_whole_training_log_on_stdin_finds_the_actual_problem(engine, log, right):
+    result = run_kb("ask", "--json", input=(LOGS / log).read_bytes())  # as `python train.py 2>&1 | kb ask`
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout)["results"][0]["slug"] in right
