@@ -267,6 +267,15 @@ def new(slug: str = typer.Argument(..., help="The new page's slug: lowercase wor
     _print(f"{path}\n")
 
 
+@app.command()
+@handles_errors
+def mcp(concepts: Optional[List[Path]] = ConceptsOption):
+    """Run a Model Context Protocol server on stdio (tools: ask, show) for coding agents."""
+    from .mcp_server import serve
+
+    serve(concepts or ())
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"kb {__version__}")
