@@ -192,3 +192,42 @@ def test_a_whole_training_log_on_stdin_finds_the_actual_problem(engine, log, rig
     result = run_kb("ask", "--json", input=(LOGS / log).read_bytes())  # as `python train.py 2>&1 | kb ask`
     assert result.returncode == 0, result.stderr.decode()
     assert json.loads(result.stdout)["results"][0]["slug"] in right
+
+
+def _in_terminal(args: list[str], env: dict) -> str:
+    """Run kb with stdout on a pseudo-terminal (as in an interactive shell) and return what it printed."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "kb", *args], stdout=follower, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, env={**os.environ, **env})
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(leader)
+    return b"".join(chunks).decode()
+
+
+def test_terminal_output_is_coloured_unless_no_color(engine):
+    coloured = _in_terminal(["ask", "loss is nan"], {"TERM": "xterm-256color", "COLUMNS": "100"})
+    plain = _in_terminal(["ask", "loss is nan"], {"TERM": "xterm-256color", "COLUMNS": "100", "NO_COLOR": "1"})
+    assert "NaN or inf loss" in coloured and "NaN or inf loss" in plain
+    assert "\x1b[3" in coloured or "\x1b[9" in coloured  # foreground colours on a terminal
+    assert "\x1b[3" not in plain and "\x1b[9" not in plain
+
+
+def test_piped_output_does_not_depend_on_terminal_width(engine):
+    narrow = run_kb("ask", "CUDA out of memory", env={"COLUMNS": "40"})
+    wide = run_kb("ask", "CUDA out of memory", env={"COLUMNS": "200"})
+    assert narrow.stdout == wide.stdout and b"\x1b[" not in narrow.stdout
