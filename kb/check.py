@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pages import Library, Problem, load_library, page_files, parse_page
+from .pages import Library, Problem, load_library, page_files
 
 SNIPPET_TIMEOUT_S = 60
 
@@ -62,19 +62,3 @@ def run_snippet(code: str, slug: str = "snippet", timeout: float = SNIPPET_TIMEO
         seconds = time.perf_counter() - start
     output = done.stdout + done.stderr
     return SnippetRun(slug, done.returncode == 0, seconds, output)
-
-
-if __name__ == "__main__":  # python -m kb.check PATH... [--run]: used before the CLI existed; kept for scripts
-    args = [a for a in sys.argv[1:] if a != "--run"]
-    found = check_paths([Path(a) for a in args] or [Path("concepts")])
-    for p in found:
-        print(p)
-    if "--run" in sys.argv:
-        for arg in args:
-            for f in ([Path(arg)] if Path(arg).is_file() else page_files(Path(arg))):
-                page, _ = parse_page(f)
-                if page and page.snippet:
-                    r = run_snippet(page.snippet, page.slug)
-                    print(f"{f}: snippet {'ok' if r.ok else 'FAILED'} in {r.seconds:.1f} s")
-                    print("   " + r.output.strip().replace("\n", "\n   ")[-3000:])
-    sys.exit(1 if found else 0)

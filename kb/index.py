@@ -6,6 +6,7 @@ content hash per page) so that a change to one page re-embeds only that page.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -340,8 +341,7 @@ def ensure_index(library: Library, embedder, path: Path, force: bool = False,
     except OSError as exc:
         raise KbError(f"cannot write the index under {path.parent}: {exc.strerror} (set KB_HOME to a writable folder)") from None
     index.path = path
-    return index, BuildStats(stats.pages, stats.chunks, stats.embedded_pages, stats.embedded_chunks,
-                             stats.seconds, path, path.stat().st_size)
+    return index, dataclasses.replace(stats, path=path, bytes=path.stat().st_size)
 
 
 def _load_or_none(path: Path, notify: Notify) -> Index | None:
