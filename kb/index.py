@@ -103,9 +103,7 @@ class LexicalIndex:
     indptr: object
 
     def tokens(self, text: str) -> list[str]:
-        """Tokenize exactly as the pages were: lowercase, bm25s' pattern, English stopwords, Snowball stems."""
-        words = [w for w in TOKEN_RE.findall(text.lower()) if w not in self.stopwords]
-        return _stemmer().stemWords(words)
+        return bm25_tokens(text, self.stopwords)
 
     def scores(self, text: str):
         import numpy as np
@@ -117,6 +115,11 @@ class LexicalIndex:
                 lo, hi = self.indptr[column], self.indptr[column + 1]
                 np.add.at(out, self.indices[lo:hi], self.data[lo:hi])
         return out
+
+
+def bm25_tokens(text: str, stopwords: frozenset[str]) -> list[str]:
+    """Pages and queries alike: lowercase, bm25s' token pattern, English stopwords, Snowball stems."""
+    return _stemmer().stemWords([w for w in TOKEN_RE.findall(text.lower()) if w not in stopwords])
 
 
 @functools.lru_cache(maxsize=1)
@@ -136,16 +139,13 @@ def build_lexical(pages: list[Page]) -> LexicalIndex:
     import numpy as np
     from bm25s.stopwords import STOPWORDS_EN
 
-    empty = LexicalIndex([], {}, frozenset(STOPWORDS_EN), np.zeros(0, np.float32), np.zeros(0, np.int32),
-                         np.zeros(1, np.int32))
+    stopwords = frozenset(STOPWORDS_EN)
     if not pages:
-        return empty
-    empty.slugs = [p.slug for p in pages]
-    corpus = [empty.tokens(page_text_for_bm25(p)) or [""] for p in pages]
+        return LexicalIndex([], {}, stopwords, np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int32))
     model = bm25s.BM25()
-    model.index(corpus, show_progress=False)
+    model.index([bm25_tokens(page_text_for_bm25(p), stopwords) or [""] for p in pages], show_progress=False)
     scores = model.scores
-    return LexicalIndex(empty.slugs, dict(model.vocab_dict), empty.stopwords,
+    return LexicalIndex([p.slug for p in pages], dict(model.vocab_dict), stopwords,
                         np.asarray(scores["data"], np.float32), np.asarray(scores["indices"], np.int32),
                         np.asarray(scores["indptr"], np.int32))
 
@@ -255,6 +255,7 @@ def build_index(library: Library, embedder, donors: list[Index] = (),
             for slug, entry in donor.pages.items():
                 reusable.setdefault(entry["hash"], (donor, slug))
     pages = sorted(library.pages.values(), key=lambda p: (p.category, p.slug))
+    chunks_of = {p.slug: chunk_page(p) for p in pages}
     todo = [p for p in pages if p.content_hash not in reusable]
     fresh: dict = {}
     done = 0
@@ -262,7 +263,7 @@ def build_index(library: Library, embedder, donors: list[Index] = (),
         progress(0, len(todo))
     for batch_start in range(0, len(todo), 16):  # batches of pages, so progress moves and memory stays flat
         batch = todo[batch_start:batch_start + 16]
-        batch_chunks = [chunk_page(p) for p in batch]
+        batch_chunks = [chunks_of[p.slug] for p in batch]
         vectors = embedder.encode([c.text for chunks in batch_chunks for c in chunks])
         offset = 0
         for page, chunks in zip(batch, batch_chunks):
@@ -275,7 +276,7 @@ def build_index(library: Library, embedder, donors: list[Index] = (),
     all_vectors: list = []
     manifest: dict[str, dict] = {}
     for page in pages:
-        chunks = chunk_page(page)
+        chunks = chunks_of[page.slug]
         if page.slug in fresh:
             vectors = fresh[page.slug]
         else:
@@ -328,11 +329,10 @@ def ensure_index(library: Library, embedder, path: Path, force: bool = False,
                 return previous, None
             if previous is None:
                 notify(f"building the index for {len(library)} pages (first run or after a change of model)")
-            else:
+            elif not force:
                 changed = sum(1 for s, p in library.pages.items()
                               if s not in previous.pages or previous.pages[s]["hash"] != p.content_hash)
-                if not force:
-                    notify(f"updating the index: {changed} page(s) changed")
+                notify(f"updating the index: {changed} page(s) changed")
             donors = [] if force else _donors(path, previous)
             index, stats = build_index(library, embedder, donors, progress)
             write_index(index, path)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .index import Chunk, Index
-from .pages import Library, Page
+from .pages import Library
 
 LEXICAL_WEIGHT = 0.35  # bonus for the page with the best BM25 score; others get it in proportion
 DENSE_TOP = 3  # a page's dense score: (best chunk + mean of its best DENSE_TOP chunks) / 2

@@ -1,7 +1,6 @@
 """Stage 1 and `kb check`: the page format, and how broken pages are reported without hurting the rest."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from conftest import page_text, run_kb, write_page
 
