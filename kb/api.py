@@ -1,13 +1,12 @@
 """The Python API under the CLI: `Engine` keeps the library, model and index loaded for warm queries."""
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 from .config import Settings, settings
 from .errors import KbError, PageNotFound, UsageError
-from .index import BuildStats, Index, Notify, Progress, ensure_index, index_path, notify_stderr
-from .pages import CATEGORIES, Library, Page, load_library
+from .index import BuildStats, Index, Notify, Progress, ensure_index, index_path, load_current, notify_stderr, scan_files
+from .pages import CATEGORIES, Library, Page, load_library, parse_page
 from .query import prepare
 from .search import Answer, Searcher
 
@@ -26,13 +25,32 @@ class Engine:
         self.settings: Settings = settings(concepts, builtin=builtin)
         self.notify = notify
         self.progress = progress
-        self.library: Library = load_library([(d, o) for d, o in self.settings.concept_dirs if d.is_dir()])
-        for problem in self.library.problems:
-            if problem.fatal:
-                notify(f"{problem}; page skipped")
+        self._library: Library | None = None
+        self._files: list | None = None  # the page files' stamps, taken just before the library was parsed
+        self._pages_read: dict[str, Page] = {}
+        self._problems_reported = False
         self._embedder = None
         self._index: Index | None = None
         self._searcher: Searcher | None = None
+
+    @property
+    def concept_dirs(self) -> list[tuple[Path, str]]:
+        return [(d, o) for d, o in self.settings.concept_dirs if d.is_dir()]
+
+    @property
+    def library(self) -> Library:
+        """Every page, parsed on first use (a query answered from a fresh index parses only the pages it prints)."""
+        if self._library is None:
+            self._files = scan_files(self.concept_dirs)
+            self._library = load_library(self.concept_dirs)
+            self._report_problems([str(p) for p in self._library.problems if p.fatal])
+        return self._library
+
+    def _report_problems(self, problems: list[str]) -> None:
+        if not self._problems_reported:
+            self._problems_reported = True
+            for problem in problems:
+                self.notify(f"{problem}; page skipped")
 
     @property
     def embedder(self):
@@ -51,17 +69,37 @@ class Engine:
         if not len(self.library):
             raise KbError("no concept pages found (check --concepts / KB_CONCEPTS)")
         self._index, stats = ensure_index(self.library, self.embedder, self.index_file, force=force,
-                                          notify=self.notify, progress=self.progress)
+                                          notify=self.notify, progress=self.progress, files=self._files)
         self._searcher = None
         return stats
 
     @property
     def searcher(self) -> Searcher:
         if self._searcher is None:
+            if self._index is None and self._library is None:
+                # The fast path: an index built from exactly these page files (paths, mtimes, sizes) is used
+                # without parsing any page; anything else goes through build_index, which parses and compares.
+                self._index = load_current(self.index_file, self.settings.model, scan_files(self.concept_dirs))
+                if self._index is not None:
+                    self._report_problems(self._index.problems)
             if self._index is None:
                 self.build_index()
-            self._searcher = Searcher(self.library, self._index, self.embedder)
+            self._searcher = Searcher(self._index, self.embedder, self._page_of)
         return self._searcher
+
+    def _page_of(self, slug: str) -> Page:
+        """A result's page: from the parsed library, else parsed from the file the fresh index names."""
+        if self._library is not None:
+            return self._library.pages[slug]
+        if slug not in self._pages_read:
+            index = self._index
+            path = Path(index.page_paths[index.page_row[slug]])
+            origin = next((o for d, o in self.concept_dirs if path.parent.parent == d), "built-in")
+            page, _ = parse_page(path, origin)
+            if page is None:  # changed since the stamps were checked: fall back to the whole library
+                return self.library.pages[slug]
+            self._pages_read[slug] = page
+        return self._pages_read[slug]
 
     def ask(self, query: str, k: int = 3, mode: str = "fused") -> Answer:
         if not isinstance(query, str) or not query.strip():
@@ -74,6 +112,8 @@ class Engine:
         slug = slug.strip().removesuffix(".md").split("/")[-1]
         if slug in self.library.pages:
             return self.library.pages[slug]
+        import difflib
+
         by_title = {p.title.lower(): p.slug for p in self.library}
         close = difflib.get_close_matches(slug, list(self.library.pages), n=3, cutoff=0.5)
         close += [by_title[t] for t in difflib.get_close_matches(slug.lower(), list(by_title), n=2, cutoff=0.5)

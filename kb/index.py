@@ -1,8 +1,21 @@
-"""Stage 2: embed pages into a FAISS inner-product index, stored as one atomically replaced file.
+"""Stage 2: embed pages into an index file that a query can use without parsing a single page.
 
 Each page gives several vectors (title + summary + aliases, each symptom, each prose section) so that a
-query can meet a page by whichever phrasing is closest. The file carries a manifest (model, dimension, a
-content hash per page) so that a change to one page re-embeds only that page.
+query can meet a page by whichever phrasing is closest. One file, replaced atomically, holds:
+
+- a small JSON header: format, model, dimension, the section table, checksums, BM25 stopwords, the fatal
+  page problems found at build time (re-reported on every query), and the search layout ("flat" or "ivf");
+- numpy sections, each 64-byte aligned so they load with `np.frombuffer` (or a memory map for big files):
+  `vectors` float32 (n_chunks, dim), L2-normalized, in chunk order; `chunk_kind` uint8 (index into KINDS);
+  `page_first` int64 (n_pages + 1): page i owns chunk rows page_first[i]:page_first[i + 1]; chunk texts
+  and labels as UTF-8 blobs + int64 offsets (decoded only for the chunks a query prints); the BM25 weights
+  (`bm25_data/indices/indptr` in bm25s' sparse layout, `bm25_vocab` one token per line in column order);
+  the page manifest (slug, path, content hash) and every page file seen (path, mtime_ns, size): a query
+  compares those stamps with `os.stat` instead of parsing pages, and only a difference triggers a rebuild;
+  above FLAT_MAX_VECTORS vectors, an inverted file (`ivf_centroids`, `ivf_order`, `ivf_offsets`).
+
+Exported for other rankers (e.g. a JavaScript port): `Index.chunks` (slug, kind, label, text in row order),
+`Index.vectors`, `Index.lexical` (`vocab`, `data/indices/indptr`, `stopwords`) and `bm25_tokens`.
 """
 from __future__ import annotations
 
@@ -15,21 +28,31 @@ import re
 import struct
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from .errors import KbError
-from .pages import Library, Page
+from .pages import Library, Page, page_files
 
-FORMAT = 2
+FORMAT = 3
 CHUNKER = 1  # bump when chunk_page changes: every page is re-embedded
 MAGIC = b"KBINDEX\n"
+ALIGN = 64
+KINDS = ("title", "symptom", "section")
 EMBEDDED_SECTIONS = ("You see", "Try this first", "Why", "Check", "Fixes, in order")  # not "Not this?": it
 # describes the look-alike pages and would pull their queries here.
+# Exact search over every vector up to this many (~3,000 pages: a 77 MB matrix, ~10 ms per query on 2 cores);
+# above it an inverted file (IVF) probes IVF_NPROBE of ~4*sqrt(n) clusters. Measured: benchmarks/scale.py.
+FLAT_MAX_VECTORS = 50_000
+IVF_NPROBE = 32
+# Files up to this size are read whole and checksummed on every load (66 pages: 1.7 MB, ~1 ms); bigger ones
+# are memory-mapped and only their metadata sections are checksummed (the size check still catches truncation).
+FULL_CHECK_MAX_BYTES = 64 << 20
 
 Notify = Callable[[str], None]
 Progress = Callable[[int, int], None]  # (pages embedded so far, pages to embed)
+FileStamp = tuple[str, int, int]  # (path, mtime_ns, size) of a page file
 
 
 def notify_stderr(message: str) -> None:
@@ -40,7 +63,7 @@ def notify_stderr(message: str) -> None:
 class Chunk:
     slug: str
     kind: str  # "title" | "symptom" | "section"
-    label: str  # the symptom text, or the section name
+    label: str  # the symptom text, the section name, or the title
     text: str  # what was embedded
 
 
@@ -63,25 +86,149 @@ def chunk_page(page: Page) -> list[Chunk]:
     return chunks
 
 
+def scan_files(concept_dirs) -> list[FileStamp]:
+    """Every page file of the library with its mtime and size: what the index's freshness is checked against."""
+    stamps = []
+    for directory, _origin in concept_dirs:
+        for path in page_files(Path(directory)):
+            stat = path.stat()
+            stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return stamps
+
+
+class Strings:
+    """A list of strings stored as one UTF-8 blob + offsets; an item is decoded only when it is read."""
+
+    def __init__(self, blob, offsets):
+        self.blob, self.offsets = blob, offsets
+
+    @classmethod
+    def pack(cls, items: list[str]) -> "Strings":
+        import numpy as np
+
+        encoded = [s.encode("utf-8") for s in items]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return self.blob[self.offsets[i]:self.offsets[i + 1]].tobytes().decode("utf-8")
+
+    def tolist(self) -> list[str]:
+        text, bounds = self.blob.tobytes(), self.offsets.tolist()
+        return [text[a:b].decode("utf-8") for a, b in zip(bounds, bounds[1:])]
+
+
+@dataclass
+class Ivf:
+    """An inverted file over the chunk vectors: rows ivf_order[offsets[c]:offsets[c + 1]] belong to cluster c."""
+
+    centroids: object  # float32 (n_clusters, dim)
+    order: object  # int32 (n_chunks,)
+    offsets: object  # int64 (n_clusters + 1,)
+    nprobe: int = IVF_NPROBE
+
+    def candidate_rows(self, vector):
+        import numpy as np
+
+        nprobe = min(self.nprobe, len(self.centroids))
+        clusters = np.argpartition(-(self.centroids @ vector), nprobe - 1)[:nprobe]
+        rows = np.concatenate([self.order[self.offsets[c]:self.offsets[c + 1]] for c in clusters])
+        return np.sort(rows)  # ascending rows: sequential reads of the memory-mapped vectors
+
+
+def build_ivf(vectors, n_clusters: int | None = None, seed: int = 1234) -> Ivf:
+    """Spherical k-means (faiss) on a sample, then every vector assigned to its nearest centroid."""
+    import faiss
+    import numpy as np
+
+    n, dim = vectors.shape
+    n_clusters = n_clusters or max(1, int(4 * n ** 0.5))
+    sample = vectors
+    if n > 64 * n_clusters:
+        sample = vectors[np.sort(np.random.default_rng(seed).choice(n, 64 * n_clusters, replace=False))]
+    kmeans = faiss.Kmeans(dim, n_clusters, niter=12, spherical=True, seed=seed, verbose=False)
+    kmeans.train(np.ascontiguousarray(sample, dtype=np.float32))
+    quantizer = faiss.IndexFlatIP(dim)
+    quantizer.add(kmeans.centroids)
+    assign = np.empty(n, dtype=np.int64)
+    for start in range(0, n, 65536):
+        _, nearest = quantizer.search(np.ascontiguousarray(vectors[start:start + 65536], dtype=np.float32), 1)
+        assign[start:start + 65536] = nearest[:, 0]
+    order = np.argsort(assign, kind="stable").astype(np.int32)
+    offsets = np.zeros(n_clusters + 1, dtype=np.int64)
+    np.cumsum(np.bincount(assign, minlength=n_clusters), out=offsets[1:])
+    return Ivf(np.ascontiguousarray(kmeans.centroids, dtype=np.float32), order, offsets)
+
+
 @dataclass
 class Index:
-    """A loaded index: the FAISS index over chunk vectors, the chunks, and which rows belong to which page."""
+    """A loaded index. Chunk rows are grouped by page, pages in manifest order."""
 
     model: str
     dim: int
-    pages: dict[str, dict]  # slug -> {"hash", "path", "first", "count"}
-    chunks: list[Chunk]
-    faiss_index: object
-    lexical: "LexicalIndex | None" = None
+    slugs: list[str]
+    page_paths: list[str]
+    page_hashes: list[str]
+    page_first: object  # int64 (n_pages + 1,)
+    chunk_kinds: object  # uint8 (n_chunks,), index into KINDS
+    chunk_labels: Strings
+    chunk_texts: Strings
+    vectors: object  # float32 (n_chunks, dim)
+    lexical: "LexicalIndex"
+    files: list[FileStamp] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # "file:line: message" of pages left out at build time
+    ivf: Ivf | None = None
     path: Path | None = None
 
-    def is_fresh_for(self, library: Library, model: str) -> bool:
-        return self.model == model and {s: p["hash"] for s, p in self.pages.items()} == {
-            s: p.content_hash for s, p in library.pages.items()}
+    def __len__(self) -> int:
+        return len(self.slugs)
+
+    @functools.cached_property
+    def page_row(self) -> dict[str, int]:
+        return {slug: i for i, slug in enumerate(self.slugs)}
+
+    @functools.cached_property
+    def page_of_chunk(self):
+        import numpy as np
+
+        return np.repeat(np.arange(len(self.slugs), dtype=np.int32), np.diff(self.page_first))
+
+    @property
+    def pages(self) -> dict[str, dict]:
+        """slug -> {"hash", "path", "first", "count"}."""
+        first = self.page_first.tolist()
+        return {slug: {"hash": self.page_hashes[i], "path": self.page_paths[i], "first": first[i],
+                       "count": first[i + 1] - first[i]} for i, slug in enumerate(self.slugs)}
+
+    def chunk(self, row: int) -> Chunk:
+        return Chunk(self.slugs[self.page_of_chunk[row]], KINDS[self.chunk_kinds[row]], self.chunk_labels[row],
+                     self.chunk_texts[row])
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every chunk in row order (row i is described by vectors[i])."""
+        slugs, kinds = self.page_of_chunk.tolist(), self.chunk_kinds.tolist()
+        return [Chunk(self.slugs[p], KINDS[k], label, text)
+                for p, k, label, text in zip(slugs, kinds, self.chunk_labels.tolist(), self.chunk_texts.tolist())]
 
     def vectors_of(self, slug: str):
-        entry = self.pages[slug]
-        return self.faiss_index.reconstruct_n(entry["first"], entry["count"])
+        i = self.page_row[slug]
+        return self.vectors[self.page_first[i]:self.page_first[i + 1]]
+
+    def is_fresh_for(self, library: Library, model: str) -> bool:
+        return self.model == model and dict(zip(self.slugs, self.page_hashes)) == {
+            s: p.content_hash for s, p in library.pages.items()}
+
+    def dense_candidates(self, vector):
+        """(rows, cosines) of the chunks a query is compared with: all of them, or the probed IVF clusters."""
+        if self.ivf is None:
+            return None, self.vectors @ vector
+        rows = self.ivf.candidate_rows(vector)
+        return rows, self.vectors[rows] @ vector
 
 
 TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")  # bm25s' (and scikit-learn's) default token pattern
@@ -92,11 +239,11 @@ class LexicalIndex:
     """BM25 weights computed by bm25s at build time, stored so that queries need neither bm25s nor scipy.
 
     `data/indices/indptr` is bm25s' own sparse layout: for token column t, pages `indices[indptr[t]:indptr[t+1]]`
-    have BM25 weights `data[...]`; a query's score for a page is the sum over its tokens.
+    have BM25 weights `data[...]`; a query's score for a page is the sum over its tokens (see `scores`).
     """
 
     slugs: list[str]
-    vocab: dict[str, int]
+    vocab: dict[str, int]  # stemmed token -> column
     stopwords: frozenset[str]
     data: object
     indices: object
@@ -162,72 +309,139 @@ class CorruptIndex(Exception):
     pass
 
 
-def read_index(path: Path) -> Index:
-    """Load and verify an index file; CorruptIndex when it is truncated, tampered with or from another version."""
-    import faiss
+BIG_SECTIONS = ("vectors",)  # not checksummed on load when the file is big (see FULL_CHECK_MAX_BYTES)
+
+
+def _sections(index: Index) -> dict:
     import numpy as np
 
-    try:
-        blob = path.read_bytes()
-    except OSError as exc:
-        raise CorruptIndex(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        if not blob.startswith(MAGIC):
-            raise ValueError("not a kb index file")
-        (header_len,) = struct.unpack_from("<Q", blob, len(MAGIC))
-        start = len(MAGIC) + 8
-        header = json.loads(blob[start:start + header_len].decode("utf-8"))
-        payload = blob[start + header_len:]
-        if header.get("format") != FORMAT or header.get("chunker") != CHUNKER:
-            raise ValueError("written by another version of kb")
-        if hashlib.sha256(payload).hexdigest() != header["payload_sha256"]:
-            raise ValueError("checksum mismatch (truncated or corrupt)")
-        lex = header["lexical"]
-        sizes = [header["faiss_bytes"], 4 * lex["nnz"], 4 * lex["nnz"], 4 * lex["columns_plus_one"]]
-        if sum(sizes) != len(payload):
-            raise ValueError("payload size does not match the manifest")
-        bounds = np.cumsum([0, *sizes])
-        part = [payload[bounds[i]:bounds[i + 1]] for i in range(4)]
-        faiss_index = faiss.deserialize_index(np.frombuffer(part[0], dtype=np.uint8))
-        lexical = LexicalIndex(lex["slugs"], {t: i for i, t in enumerate(lex["vocab"])}, frozenset(lex["stopwords"]),
-                               np.frombuffer(part[1], np.float32), np.frombuffer(part[2], np.int32),
-                               np.frombuffer(part[3], np.int32))
-        chunks = [Chunk(*row) for row in header["chunks"]]
-        if faiss_index.ntotal != len(chunks) or faiss_index.d != header["dim"]:
-            raise ValueError("vector count does not match the manifest")
-    except (ValueError, KeyError, TypeError, struct.error, RuntimeError, UnicodeDecodeError) as exc:
-        raise CorruptIndex(f"{path}: {exc}") from None
-    return Index(header["model"], header["dim"], header["pages"], chunks, faiss_index, lexical, path)
+    lex = index.lexical
+    paths = Strings.pack([p for p, _, _ in index.files])
+    sections = {
+        "vectors": np.ascontiguousarray(index.vectors, dtype="<f4"),
+        "page_first": np.asarray(index.page_first, dtype="<i8"),
+        "chunk_kind": np.asarray(index.chunk_kinds, dtype=np.uint8),
+        "chunk_label_blob": index.chunk_labels.blob, "chunk_label_offsets": index.chunk_labels.offsets,
+        "chunk_text_blob": index.chunk_texts.blob, "chunk_text_offsets": index.chunk_texts.offsets,
+        "page_slug": np.frombuffer("\n".join(index.slugs).encode(), np.uint8),
+        "page_path": np.frombuffer("\0".join(index.page_paths).encode(), np.uint8),
+        "page_hash": np.frombuffer("".join(index.page_hashes).encode("ascii"), np.uint8),
+        "file_path_blob": paths.blob, "file_path_offsets": paths.offsets,
+        "file_mtime": np.array([m for _, m, _ in index.files], dtype="<i8"),
+        "file_size": np.array([s for _, _, s in index.files], dtype="<i8"),
+        "bm25_vocab": np.frombuffer("\n".join(sorted(lex.vocab, key=lex.vocab.get)).encode(), np.uint8),
+        "bm25_data": np.asarray(lex.data, dtype="<f4"), "bm25_indices": np.asarray(lex.indices, dtype="<i4"),
+        "bm25_indptr": np.asarray(lex.indptr, dtype="<i4"),
+    }
+    if index.ivf is not None:
+        sections.update(ivf_centroids=np.asarray(index.ivf.centroids, "<f4"),
+                        ivf_order=np.asarray(index.ivf.order, "<i4"), ivf_offsets=np.asarray(index.ivf.offsets, "<i8"))
+    return sections
 
 
 def write_index(index: Index, path: Path) -> None:
     """Write to a temporary file, fsync, then rename over the old one: readers see the old or the new, never half."""
-    import faiss
-
-    faiss_bytes = faiss.serialize_index(index.faiss_index).tobytes()
-    lex = index.lexical
-    vocab = sorted(lex.vocab, key=lex.vocab.get)
-    payload = faiss_bytes + lex.data.astype("<f4").tobytes() + lex.indices.astype("<i4").tobytes() \
-        + lex.indptr.astype("<i4").tobytes()
+    table, parts, offset = {}, [], 0
+    full, meta = hashlib.sha256(), hashlib.sha256()
+    for name, array in _sections(index).items():
+        data = array.tobytes()
+        pad = b"\0" * (-offset % ALIGN)
+        offset += len(pad)
+        table[name] = [offset, len(data), array.dtype.str, list(array.shape)]
+        for piece in (pad, data):
+            parts.append(piece)
+            full.update(piece)
+            if name not in BIG_SECTIONS:
+                meta.update(piece)
+        offset += len(data)
     header = json.dumps({
-        "faiss_bytes": len(faiss_bytes),
-        "lexical": {"slugs": lex.slugs, "vocab": vocab, "stopwords": sorted(lex.stopwords), "nnz": int(len(lex.data)),
-                    "columns_plus_one": int(len(lex.indptr))},
         "format": FORMAT, "chunker": CHUNKER, "model": index.model, "dim": index.dim,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "pages": index.pages,
-        "chunks": [[c.slug, c.kind, c.label, c.text] for c in index.chunks],
-        "payload_sha256": hashlib.sha256(payload).hexdigest(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "pages": len(index.slugs),
+        "chunks": int(len(index.vectors)), "search": "flat" if index.ivf is None else "ivf",
+        "ivf_nprobe": index.ivf.nprobe if index.ivf is not None else None,
+        "stopwords": sorted(index.lexical.stopwords), "problems": index.problems, "sections": table,
+        "payload_bytes": offset, "payload_sha256": full.hexdigest(), "meta_sha256": meta.hexdigest(),
     }).encode("utf-8")
+    start = len(MAGIC) + 8 + len(header)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("wb") as handle:
-            handle.write(MAGIC + struct.pack("<Q", len(header)) + header + payload)
+            handle.write(MAGIC + struct.pack("<Q", len(header)) + header + b"\0" * (-start % ALIGN))
+            for part in parts:
+                handle.write(part)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def read_index(path: Path) -> Index:
+    """Load and verify an index file; CorruptIndex when it is truncated, tampered with or from another version."""
+    import mmap
+
+    import numpy as np
+
+    try:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > FULL_CHECK_MAX_BYTES:
+                blob = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+            else:
+                blob = memoryview(handle.read())
+    except (OSError, ValueError) as exc:
+        raise CorruptIndex(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        if blob[:len(MAGIC)] != MAGIC:
+            raise ValueError("not a kb index file")
+        (header_len,) = struct.unpack_from("<Q", blob, len(MAGIC))
+        start = len(MAGIC) + 8 + header_len
+        header = json.loads(bytes(blob[len(MAGIC) + 8:start]).decode("utf-8"))
+        if header.get("format") != FORMAT or header.get("chunker") != CHUNKER:
+            raise ValueError("written by another version of kb")
+        start += -start % ALIGN
+        payload = blob[start:]
+        if len(payload) != header["payload_bytes"]:
+            raise ValueError("payload size does not match the header (truncated?)")
+        full = len(blob) <= FULL_CHECK_MAX_BYTES
+        digest, end = hashlib.sha256(), 0
+        for name, (offset, nbytes, _dtype, _shape) in header["sections"].items():
+            if full or name not in BIG_SECTIONS:
+                digest.update(payload[end:offset + nbytes])  # with the alignment padding before it
+            end = offset + nbytes
+        if digest.hexdigest() != header["payload_sha256" if full else "meta_sha256"]:
+            raise ValueError("checksum mismatch (truncated or corrupt)")
+
+        def section(name):
+            offset, nbytes, dtype, shape = header["sections"][name]
+            return np.frombuffer(payload, dtype=np.dtype(dtype), count=nbytes // np.dtype(dtype).itemsize,
+                                 offset=offset).reshape(shape)
+
+        def text(name) -> str:
+            return section(name).tobytes().decode("utf-8")
+
+        slugs = text("page_slug").split("\n") if header["pages"] else []
+        vocab = text("bm25_vocab").split("\n") if header["sections"]["bm25_vocab"][1] else []
+        lexical = LexicalIndex(slugs, {t: i for i, t in enumerate(vocab)}, frozenset(header["stopwords"]),
+                               section("bm25_data"), section("bm25_indices"), section("bm25_indptr"))
+        hashes = text("page_hash")
+        files = zip(Strings(section("file_path_blob"), section("file_path_offsets")).tolist(),
+                    section("file_mtime").tolist(), section("file_size").tolist())
+        ivf = None
+        if header["search"] == "ivf":
+            ivf = Ivf(section("ivf_centroids"), section("ivf_order"), section("ivf_offsets"), header["ivf_nprobe"])
+        index = Index(header["model"], header["dim"], slugs,
+                      text("page_path").split("\0") if slugs else [],
+                      [hashes[i:i + 64] for i in range(0, len(hashes), 64)], section("page_first"),
+                      section("chunk_kind"), Strings(section("chunk_label_blob"), section("chunk_label_offsets")),
+                      Strings(section("chunk_text_blob"), section("chunk_text_offsets")), section("vectors"),
+                      lexical, list(files), list(header["problems"]), ivf, path)
+        if index.vectors.shape != (header["chunks"], header["dim"]) or int(index.page_first[-1]) != header["chunks"]:
+            raise ValueError("vector count does not match the manifest")
+    except (ValueError, KeyError, TypeError, IndexError, struct.error, UnicodeDecodeError) as exc:
+        raise CorruptIndex(f"{path}: {exc}") from None
+    return index
 
 
 @dataclass(frozen=True)
@@ -241,23 +455,39 @@ class BuildStats:
     bytes: int
 
 
-def build_index(library: Library, embedder, donors: list[Index] = (),
-                progress: Progress | None = None) -> tuple[Index, BuildStats]:
-    """Embed the library, reusing the vectors of any page whose content hash a donor index already holds
-    (the previous index, or one built for another set of concept directories with the same model)."""
-    import faiss
+def assemble_index(model: str, dim: int, pages: list[Page], chunks_of: dict[str, list[Chunk]], vectors_of: dict,
+                   lexical: "LexicalIndex", files: list[FileStamp] = (), problems: list[str] = (),
+                   flat_max: int = FLAT_MAX_VECTORS) -> Index:
+    """An Index from pages, their chunks and vectors (also used by benchmarks/scale.py with synthetic vectors)."""
     import numpy as np
 
+    first = np.zeros(len(pages) + 1, dtype=np.int64)
+    np.cumsum([len(chunks_of[p.slug]) for p in pages], out=first[1:])
+    chunks = [c for p in pages for c in chunks_of[p.slug]]
+    if pages:
+        vectors = np.ascontiguousarray(np.vstack([vectors_of[p.slug] for p in pages]), dtype=np.float32)
+    else:
+        vectors = np.zeros((0, dim), dtype=np.float32)
+    return Index(model, dim, [p.slug for p in pages], [str(p.path) for p in pages], [p.content_hash for p in pages],
+                 first, np.array([KINDS.index(c.kind) for c in chunks], dtype=np.uint8),
+                 Strings.pack([c.label for c in chunks]), Strings.pack([c.text for c in chunks]), vectors, lexical,
+                 list(files), list(problems), build_ivf(vectors) if len(vectors) > flat_max else None)
+
+
+def build_index(library: Library, embedder, donors: list[Index] = (), progress: Progress | None = None,
+                files: list[FileStamp] = ()) -> tuple[Index, BuildStats]:
+    """Embed the library, reusing the vectors of any page whose content hash a donor index already holds
+    (the previous index, or one built for another set of concept directories with the same model)."""
     start = time.perf_counter()
     reusable: dict[str, tuple[Index, str]] = {}
     for donor in donors:
         if donor.model == embedder.name:
-            for slug, entry in donor.pages.items():
-                reusable.setdefault(entry["hash"], (donor, slug))
+            for slug, content_hash in zip(donor.slugs, donor.page_hashes):
+                reusable.setdefault(content_hash, (donor, slug))
     pages = sorted(library.pages.values(), key=lambda p: (p.category, p.slug))
     chunks_of = {p.slug: chunk_page(p) for p in pages}
     todo = [p for p in pages if p.content_hash not in reusable]
-    fresh: dict = {}
+    vectors_of: dict = {}
     done = 0
     if progress:
         progress(0, len(todo))
@@ -267,32 +497,21 @@ def build_index(library: Library, embedder, donors: list[Index] = (),
         vectors = embedder.encode([c.text for chunks in batch_chunks for c in chunks])
         offset = 0
         for page, chunks in zip(batch, batch_chunks):
-            fresh[page.slug] = vectors[offset:offset + len(chunks)]
+            vectors_of[page.slug] = vectors[offset:offset + len(chunks)]
             offset += len(chunks)
         done += len(batch)
         if progress:
             progress(done, len(todo))
-    all_chunks: list[Chunk] = []
-    all_vectors: list = []
-    manifest: dict[str, dict] = {}
+    embedded_chunks = sum(len(vectors_of[p.slug]) for p in todo)
     for page in pages:
-        chunks = chunks_of[page.slug]
-        if page.slug in fresh:
-            vectors = fresh[page.slug]
-        else:
+        if page.slug not in vectors_of:
             donor, donor_slug = reusable[page.content_hash]
-            vectors = donor.vectors_of(donor_slug)
-        manifest[page.slug] = {"hash": page.content_hash, "path": str(page.path), "first": len(all_chunks),
-                               "count": len(chunks)}
-        all_chunks += chunks
-        all_vectors.append(vectors)
-    dim = all_vectors[0].shape[1] if all_vectors else embedder.dim
-    faiss_index = faiss.IndexFlatIP(dim)  # exact search; the library is small (see README on scale)
-    if all_vectors:
-        faiss_index.add(np.ascontiguousarray(np.vstack(all_vectors), dtype=np.float32))
-    index = Index(embedder.name, dim, manifest, all_chunks, faiss_index, build_lexical(pages))
-    stats = BuildStats(len(pages), len(all_chunks), len(todo), sum(len(fresh[p.slug]) for p in todo),
-                       time.perf_counter() - start, Path(), 0)
+            vectors_of[page.slug] = donor.vectors_of(donor_slug)
+    problems = [f"{problem}" for problem in library.problems if problem.fatal]
+    index = assemble_index(embedder.name, embedder.dim, pages, chunks_of, vectors_of, build_lexical(pages),
+                           files, problems)
+    stats = BuildStats(len(pages), len(index.vectors), len(todo), embedded_chunks, time.perf_counter() - start,
+                       Path(), 0)
     return index, stats
 
 
@@ -309,32 +528,50 @@ def _donors(path: Path, previous: Index | None) -> list[Index]:
     return donors
 
 
-def ensure_index(library: Library, embedder, path: Path, force: bool = False,
-                 notify: Notify = notify_stderr, progress: Progress | None = None) -> tuple[Index, BuildStats | None]:
+def load_current(path: Path, model: str, files: list[FileStamp]) -> Index | None:
+    """The index at `path` if it was built by `model` from exactly these page files (same paths, mtimes and
+    sizes), else None. This is the query path: no page is parsed, nothing is embedded."""
+    if not path.exists():
+        return None
+    try:
+        index = read_index(path)
+    except CorruptIndex:
+        return None  # ensure_index reports it and rebuilds
+    return index if index.model == model and index.files == files and len(index) else None
+
+
+def ensure_index(library: Library, embedder, path: Path, force: bool = False, notify: Notify = notify_stderr,
+                 progress: Progress | None = None, files: list[FileStamp] = ()) -> tuple[Index, BuildStats | None]:
     """Load the index at `path`, building or updating it first when pages changed (or `force`).
 
     A file lock serializes builders: a second `kb index` waits, then finds the index fresh and returns it.
+    `files` are the page files' stamps taken before `library` was parsed; they are stored for `load_current`.
     """
     from filelock import FileLock, Timeout
 
+    def current(index: Index | None) -> bool:
+        return index is not None and not force and index.is_fresh_for(library, embedder.name)
+
     previous = _load_or_none(path, notify)
-    if previous is not None and not force and previous.is_fresh_for(library, embedder.name):
+    if current(previous) and previous.files == list(files):
         return previous, None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(path) + ".lock", timeout=600)
-        with lock:
+        with FileLock(str(path) + ".lock", timeout=600):
             previous = _load_or_none(path, lambda _msg: None)
-            if previous is not None and not force and previous.is_fresh_for(library, embedder.name):
+            if current(previous):
+                if previous.files != list(files):  # pages touched but unchanged: only refresh the stamps
+                    previous.files = list(files)
+                    write_index(previous, path)
                 return previous, None
             if previous is None:
                 notify(f"building the index for {len(library)} pages (first run or after a change of model)")
             elif not force:
                 changed = sum(1 for s, p in library.pages.items()
-                              if s not in previous.pages or previous.pages[s]["hash"] != p.content_hash)
+                              if s not in previous.page_row or previous.page_hashes[previous.page_row[s]] != p.content_hash)
                 notify(f"updating the index: {changed} page(s) changed")
             donors = [] if force else _donors(path, previous)
-            index, stats = build_index(library, embedder, donors, progress)
+            index, stats = build_index(library, embedder, donors, progress, files)
             write_index(index, path)
     except Timeout:
         raise KbError(f"another kb process has held {path}.lock for 10 minutes; remove it if none is running") from None

@@ -10,9 +10,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~20x faster; same safe subset
 CATEGORIES = ("optimization", "generalization", "data", "tabular", "evaluation", "debugging")
 SECTIONS = (
     "You see",
@@ -156,8 +153,10 @@ def parse_page(path: Path, origin: str = "built-in") -> tuple[Page | None, list[
     if not lines or lines[0].strip() != "---" or closing is None:
         problem(1, "no YAML front matter (the file must start with a '---' line and close it with another)")
         return None, problems
+    import yaml  # here, not at the top: a query answered from a fresh index parses no page
+
     try:
-        meta = yaml.load("\n".join(lines[1:closing]), Loader=SAFE_LOADER)
+        meta = yaml.load("\n".join(lines[1:closing]), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: ~20x faster
     except yaml.YAMLError as exc:
         # The context mark says where the broken construct began (e.g. the '['); the problem mark where
         # the parser gave up, which can be the closing '---'.

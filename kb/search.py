@@ -10,14 +10,16 @@ The weights were chosen on tests/eval/queries.yaml with a two-half split (both h
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
-from .index import Chunk, Index
-from .pages import Library
+from .index import Index
+from .pages import Page
 
 LEXICAL_WEIGHT = 0.35  # bonus for the page with the best BM25 score; others get it in proportion
 DENSE_TOP = 3  # a page's dense score: (best chunk + mean of its best DENSE_TOP chunks) / 2
 CONFIDENT_SCORE = 0.42  # best chunk cosine below this = "no confident match"; on the dev set it keeps
 # 99.5% of on-topic queries confident and answers 94% of off-topic ones "no confident match"
+CANDIDATE_PAGES = 64  # IVF only: pages re-scored exactly, from the best partial dense and the best BM25 scores
 
 
 @dataclass(frozen=True)
@@ -62,56 +64,104 @@ class Answer:
 
 
 class Searcher:
-    def __init__(self, library: Library, index: Index, embedder):
-        self.library = library
+    """Ranks the pages of an index. `page_of(slug)` gives the full Page of a result (only printed ones are read)."""
+
+    def __init__(self, index: Index, embedder, page_of: Callable[[str], Page]):
         self.index = index
         self.embedder = embedder
+        self.page_of = page_of
         self.lexical = index.lexical
+
+    def dense(self, vector, lexical):
+        """Per page: (best chunk cosine, mean of the best DENSE_TOP, row of the best chunk), as arrays over pages;
+        -inf for pages the approximate (IVF) search did not reach. Exact for every candidate page."""
+        import numpy as np
+
+        index = self.index
+        rows, cosines = index.dense_candidates(vector)
+        if rows is not None:  # IVF: re-score the likeliest pages on all their chunks, so they rank exactly
+            partial = np.full(len(index), -np.inf, dtype=np.float32)
+            np.maximum.at(partial, index.page_of_chunk[rows], cosines)
+            top_dense, top_lexical = _top(partial, CANDIDATE_PAGES), _top(lexical, CANDIDATE_PAGES)
+            pages = np.union1d(top_dense[np.isfinite(partial[top_dense])], top_lexical[lexical[top_lexical] > 0])
+            rows = np.concatenate([np.arange(index.page_first[p], index.page_first[p + 1]) for p in pages])
+            cosines = index.vectors[rows] @ vector
+        else:
+            rows = np.arange(len(cosines))
+        page = index.page_of_chunk[rows]
+        order = np.lexsort((-cosines, page))  # grouped by page, best chunk first
+        page, cosines, rows = page[order], cosines[order], rows[order]
+        starts = np.flatnonzero(np.r_[True, page[1:] != page[:-1]])
+        position = np.arange(len(page)) - np.repeat(starts, np.diff(np.r_[starts, len(page)]))
+        keep = position < DENSE_TOP
+        best = np.full(len(index), -np.inf, dtype=np.float32)
+        top_mean = np.full(len(index), -np.inf, dtype=np.float32)
+        best_row = np.full(len(index), -1, dtype=np.int64)
+        best[page[starts]] = cosines[starts]
+        best_row[page[starts]] = rows[starts]
+        sums = np.bincount(page[keep], weights=cosines[keep], minlength=len(index))
+        counts = np.bincount(page[keep], minlength=len(index))
+        reached = counts > 0
+        top_mean[reached] = sums[reached] / counts[reached]
+        return best, top_mean, best_row
 
     def search(self, query: str, searched: str, k: int = 3, mode: str = "fused") -> Answer:
         """Rank pages. `mode` is "fused" (the default), or "dense" / "lexical" alone (for benchmarks)."""
-        if not len(self.library):
+        import numpy as np
+
+        index = self.index
+        if not len(index):
             return Answer(query, searched, False, [])
-        vector = self.embedder.encode([searched])
-        n = self.index.faiss_index.ntotal
-        scores, rows = self.index.faiss_index.search(vector, n)  # exact; every page gets its best chunk
-        top_chunks: dict[str, list[tuple[float, Chunk]]] = {}
-        for score, row in zip(scores[0], rows[0]):  # best first
-            chunk = self.index.chunks[row]
-            if chunk.slug in self.library.pages and len(top_chunks.setdefault(chunk.slug, [])) < DENSE_TOP:
-                top_chunks[chunk.slug].append((float(score), chunk))
-        best: dict[str, tuple[float, Chunk]] = {}
-        for slug, hits in top_chunks.items():
-            mean = sum(score for score, _ in hits) / len(hits)
-            best[slug] = ((hits[0][0] + mean) / 2, hits[0][1])
-        dense_order = sorted(best, key=lambda s: -best[s][0])
-        dense_rank = {slug: i + 1 for i, slug in enumerate(dense_order)}
-
-        lexical = dict(zip(self.lexical.slugs, self.lexical.scores(searched).tolist()))
-        top_lexical = max(lexical.values(), default=0.0) or 1.0
-        lexical_order = sorted((s for s in lexical if lexical[s] > 0), key=lambda s: -lexical[s])
-        lexical_rank = {slug: i + 1 for i, slug in enumerate(lexical_order)}
-
-        def fused(slug: str) -> float:
-            if mode == "lexical":
-                return lexical.get(slug, 0.0) / top_lexical
-            weight = 0.0 if mode == "dense" else LEXICAL_WEIGHT
-            return best[slug][0] + weight * lexical.get(slug, 0.0) / top_lexical
-
-        ranked = sorted(best, key=lambda s: -fused(s))[:max(k, 1)]
+        vector = self.embedder.encode([searched])[0]
+        lexical = self.lexical.scores(searched)
+        best, top_mean, best_row = self.dense(vector, lexical)
+        scores = page_scores(best, top_mean, lexical, mode)
+        reached = np.isfinite(best)
+        ranked = [int(i) for i in np.argsort(-scores, kind="stable") if reached[i]][:max(k, 1)]
+        dense = (best + top_mean) / 2
+        dense_rank = np.empty(len(index), dtype=np.int64)
+        dense_rank[np.argsort(-np.where(reached, dense, -np.inf), kind="stable")] = np.arange(1, len(index) + 1)
+        lexical_rank = np.empty(len(index), dtype=np.int64)
+        lexical_rank[np.argsort(-lexical, kind="stable")] = np.arange(1, len(index) + 1)
         results = []
-        for slug in ranked:
-            page = self.library.pages[slug]
-            dense, chunk = best[slug]
+        for i in ranked:
+            page = self.page_of(index.slugs[i])
+            chunk = index.chunk(int(best_row[i]))
             results.append(Result(
-                slug=slug, title=page.title, category=page.category, score=fused(slug), summary=page.summary,
+                slug=page.slug, title=page.title, category=page.category, score=float(scores[i]),
+                summary=page.summary,
                 matched=chunk.label if chunk.kind != "section" else f"{chunk.label}: {_excerpt(chunk.text)}",
                 matched_kind=chunk.kind, snippet=page.snippet, path=str(page.path),
-                related=tuple(r for r in page.related if r in self.library.pages), try_first=page.try_first,
-                dense_score=dense, dense_rank=dense_rank[slug], lexical_score=lexical.get(slug, 0.0),
-                lexical_rank=lexical_rank.get(slug)))
-        confident = bool(results) and max(hits[0][0] for hits in top_chunks.values()) >= CONFIDENT_SCORE
+                related=tuple(r for r in page.related if r in index.page_row), try_first=page.try_first,
+                dense_score=float(dense[i]), dense_rank=int(dense_rank[i]), lexical_score=float(lexical[i]),
+                lexical_rank=int(lexical_rank[i]) if lexical[i] > 0 else None))
+        confident = bool(results) and float(best[reached].max()) >= CONFIDENT_SCORE
         return Answer(query, searched, confident, results)
+
+
+def page_scores(best, top_mean, bm25, mode: str = "fused"):
+    """THE ranking, per page (numpy arrays over pages, same order as Index.slugs):
+
+        dense = (best + top_mean) / 2         best: cosine of the page's best chunk; top_mean: mean of its best
+                                               DENSE_TOP chunk cosines
+        fused = dense + LEXICAL_WEIGHT * bm25 / max(bm25)     (max over all pages; bm25 / 1 when all are 0)
+
+    Pages sort by descending score (ties: index order). "dense" and "lexical" modes are the halves alone.
+    """
+    import numpy as np
+
+    top_bm25 = float(bm25.max()) if len(bm25) and bm25.max() > 0 else 1.0
+    if mode == "lexical":
+        return bm25 / top_bm25
+    dense = (best + top_mean) / 2
+    return dense if mode == "dense" else dense + LEXICAL_WEIGHT * bm25 / top_bm25
+
+
+def _top(values, n: int):
+    """Indices of the n largest values (unordered)."""
+    import numpy as np
+
+    return np.argpartition(-values, n - 1)[:n] if len(values) > n else np.arange(len(values))
 
 
 def _excerpt(text: str, words: int = 24) -> str:
