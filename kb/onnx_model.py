@@ -15,8 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-EXPORT_FORMAT = 2
-MIN_COSINE = 0.9999
+EXPORT_FORMAT = 3
+MIN_COSINE = 0.9999  # the float32 export against sentence-transformers
+# Weight-only int8 MatMuls (MatMulNBits, blocks of 16, int8 compute): session start ~1.4x faster, a query as fast
+# as float32, cosine >= 0.999 to sentence-transformers (measured 0.9993-0.9998). Default dynamic quantization
+# is not used: cosine ~0.965, and it changes rankings. Kept only when it passes MIN_COSINE_INT8, else float32.
+QUANT_BLOCK = 16
+MIN_COSINE_INT8 = 0.999
 PROBES = [
     "val accuracy plateau",
     "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB",
@@ -140,13 +145,13 @@ def export(st_model, folder: Path, name: str) -> OnnxEmbedder:
         dim = int(get_dim())
         (tmp / "kb-model.json").write_text(json.dumps({
             "format": EXPORT_FORMAT, "model": name, "max_seq_length": int(st_model.max_seq_length),
-            "pooling": pooling, "normalize": "Normalize" in kinds, "dim": dim,
+            "pooling": pooling, "normalize": "Normalize" in kinds, "dim": dim, "weights": "float32",
             "onnx_bytes": [(tmp / f).stat().st_size for f in ("model.onnx", "model.onnx.data")]}))
-        exported = OnnxEmbedder(tmp)
         reference = st_model.encode(PROBES, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-        cosine = (exported.encode(PROBES) * reference).sum(axis=1)
+        cosine = (OnnxEmbedder(tmp).encode(PROBES) * reference).sum(axis=1)
         if cosine.min() < MIN_COSINE:
             raise ExportUnsupported(f"ONNX export differs from sentence-transformers (cosine {cosine.min():.5f})")
+        _quantize_if_faithful(tmp, reference)
         tmp.chmod(0o755)
         if folder.exists():
             shutil.rmtree(folder)
@@ -155,3 +160,40 @@ def export(st_model, folder: Path, name: str) -> OnnxEmbedder:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return OnnxEmbedder(folder)
+
+
+def _quantize_if_faithful(folder: Path, reference: np.ndarray) -> None:
+    """Replace the float32 model in `folder` by its weight-only int8 version if that embeds the probes within
+    MIN_COSINE_INT8 of sentence-transformers (`reference`); otherwise leave the float32 model."""
+    import logging
+
+    import onnx
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:  # the module calls logging.basicConfig(level=INFO) on import: undo that, and keep its own logger quiet
+        from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
+    except ImportError:
+        return
+    finally:
+        root.handlers[:], root.level = handlers, level
+        logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
+    config = DefaultWeightOnlyQuantConfig(block_size=QUANT_BLOCK, is_symmetric=True, bits=8, accuracy_level=4)
+    quantizer = MatMulNBitsQuantizer(onnx.load(str(folder / "model.onnx")), bits=8, block_size=QUANT_BLOCK,
+                                     is_symmetric=True, accuracy_level=4, algo_config=config)
+    quantizer.process()
+    trial = folder / "int8"
+    trial.mkdir()
+    onnx.save_model(quantizer.model.model, str(trial / "model.onnx"), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location="model.onnx.data", size_threshold=1024)
+    del quantizer
+    config_file = folder / "kb-model.json"
+    float_config = json.loads(config_file.read_text())
+    shutil.copy(folder / "tokenizer.json", trial / "tokenizer.json")
+    (trial / "kb-model.json").write_text(json.dumps({
+        **float_config, "weights": "int8", "onnx_bytes": [(trial / f).stat().st_size for f in ("model.onnx", "model.onnx.data")]}))
+    cosine = (OnnxEmbedder(trial).encode(PROBES) * reference).sum(axis=1)
+    if cosine.min() >= MIN_COSINE_INT8:
+        for name in ("model.onnx", "model.onnx.data", "kb-model.json"):
+            os.replace(trial / name, folder / name)
+    shutil.rmtree(trial)
