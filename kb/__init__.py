@@ -13,4 +13,22 @@ from .errors import KbError  # noqa: E402
 from .pages import Page  # noqa: E402
 from .search import Answer, Result  # noqa: E402
 
-__all__ = ["Answer", "Engine", "KbError", "Page", "Result", "ask", "list_pages", "show", "__version__"]
+
+
+def diagnose(path, train=None, val=None, classes=None, concepts=()):
+    """Diagnose a training log: `kb.diagnose("metrics.csv").findings` (see kb.diagnosis.diagnose)."""
+    from .diagnosis import diagnose as run
+
+    return run(path, train=train, val=val, classes=classes, concepts=concepts)
+
+
+def __getattr__(name: str):  # kb.Diagnosis, kb.Finding without importing numpy on `import kb`
+    if name in ("Diagnosis", "Finding"):
+        from . import diagnosis
+
+        return getattr(diagnosis, name)
+    raise AttributeError(f"module 'kb' has no attribute {name!r}")
+
+
+__all__ = ["Answer", "Diagnosis", "Engine", "Finding", "KbError", "Page", "Result", "ask", "diagnose", "list_pages",
+           "show", "__version__"]

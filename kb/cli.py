@@ -139,6 +139,44 @@ def ask(
 
 @app.command()
 @handles_errors
+def diagnose(
+    log: Path = typer.Argument(..., help="A training log, or a run directory holding one (TensorBoard events, "
+                               "Lightning metrics.csv, HF trainer_state.json)."),
+    train: Optional[str] = typer.Option(None, "--train", metavar="COL", help="Column (or tag) of the training curve."),
+    val: Optional[str] = typer.Option(None, "--val", metavar="COL", help="Column (or tag) of the validation curve."),
+    classes: Optional[int] = typer.Option(None, "--classes", help="Number of classes, for the chance-level check "
+                                          "(default: guessed for 2-10 from the first loss)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE", help="Also save a figure (.png, .svg, .pdf)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (same as --format json)."),
+    fmt: Optional[Format] = typer.Option(None, "--format", help="Output format (default: text)."),
+    concepts: Optional[List[Path]] = ConceptsOption,
+):
+    """Read a training log, name what is going wrong with the evidence, and point to the pages to read.
+
+    Exit codes: 0 healthy, 1 problems found (or too little data), 2 unreadable log or bad option,
+    4 an optional package is missing (tensorboard for event files, matplotlib for --plot).
+    """
+    from . import diagnose_report as report
+    from .diagnosis import diagnose as run_diagnose
+
+    if plot is not None:
+        report.check_plot_path(plot)  # fail before reading the log, not after
+    result = run_diagnose(log, train=train, val=val, classes=classes, concepts=concepts or ())
+    if plot is not None:
+        report.save_plot(result, plot)
+        typer.echo(f"kb: plot saved to {plot}", err=True)
+    chosen = Format.json if as_json else (fmt or Format.text)
+    if chosen is Format.json:
+        _print(report.report_json(result) + "\n")
+    elif chosen is Format.markdown:
+        _print(report.report_markdown(result))
+    else:
+        _print(report.report_text(result))
+    raise typer.Exit(EXIT_OK if result.healthy else EXIT_NO_MATCH)
+
+
+@app.command()
+@handles_errors
 def show(slug: str = typer.Argument(..., help="Page slug, e.g. learning-rate."),
          fmt: Format = typer.Option(Format.text, "--format", help="text, markdown or json."),
          concepts: Optional[List[Path]] = ConceptsOption):

@@ -150,7 +150,13 @@ def _json_lines(text: str) -> list[dict] | None:
 def _from_json(path: Path, data) -> tuple[str, list[dict]]:
     if isinstance(data, dict) and isinstance(data.get("log_history"), list):
         # HF Trainer: one entry per logging/eval event; the last one is the run summary (train_runtime, mean loss).
-        rows = [e for e in data["log_history"] if isinstance(e, dict) and "train_runtime" not in e]
+        rows = [dict(e) for e in data["log_history"] if isinstance(e, dict) and "train_runtime" not in e]
+        # logging_nan_inf_filter (on by default) logs a nan/inf step as the window's running mean, often 0.0;
+        # the gradient norm logged beside it still shows the truth
+        for row in rows:
+            grad = _number(row.get("grad_norm"))
+            if grad is not None and not math.isfinite(grad) and _number(row.get("loss")) is not None:
+                row["loss"] = math.nan
         return "Hugging Face trainer_state.json", rows
     if isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values()):
         # Keras History.history: {"loss": [...], "val_loss": [...]}, one value per epoch, epochs counted from 1.

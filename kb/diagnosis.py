@@ -382,7 +382,8 @@ def _trend(c: Curve | None) -> tuple[float, float] | None:
 def _not_decreasing(ctx: _Context) -> Finding | None:
     train, val = _trend(ctx.train), _trend(ctx.val)
     flat = lambda t: t is not None and t[0] < STUCK_MAX_DROP and t[1] >= -3  # noqa: E731
-    if flat(train) or (train is None and flat(val)):
+    val_falls = val is not None and val[1] < -3  # a clean validation curve can show the trend a noisy one hides
+    if (flat(train) and not val_falls) or (train is None and flat(val)):
         c = ctx.train if train is not None else ctx.val
         title = f"{'Training' if c is ctx.train else 'Validation'} {ctx.metric} not decreasing from the start"
     elif flat(val) and ctx.at_chance(ctx.val):
@@ -401,10 +402,15 @@ def _not_decreasing(ctx: _Context) -> Finding | None:
         evidence += (f" Meanwhile training {ctx.metric} went {_fmt(float(t.y[0]))} -> {_fmt(float(t.y[-1]))}: the "
                      f"model memorizes training labels that carry no signal it can use on new data.")
     if at_chance:
-        evidence += (f" It stays at about {ctx.chance_text()}: predictions no better than guessing. Usual causes: "
-                     f"labels that do not match the inputs (shuffled or misaligned), or no signal reaching the model.")
+        evidence += f" It stays at about {ctx.chance_text()}: predictions no better than guessing."
         title += f", stuck at chance (ln {ctx.chance})" if "chance" not in title else f" (ln {ctx.chance})"
+    if c is ctx.val:
+        evidence += " Usual causes: labels that do not match the inputs (shuffled or misaligned), or features that carry " \
+                    "no information about the target."
         slugs = ("loss-not-decreasing", "label-noise", "data-pipeline-bugs", "constant-predictions")
+    else:
+        evidence += (" Usual causes: no update reaching the weights (missing optimizer.step, frozen parameters), a "
+                     "learning rate far too low, or labels that do not match the inputs.")
     return Finding("not-decreasing", title, "problem", "high" if at_chance or drop < 0.03 else "medium", evidence,
                    f"the {ctx.metric} (training, or validation at chance level) never gets {STUCK_MAX_DROP:.0%} below "
                    f"its first value (best smoothed point) and has no significant downward slope (t >= -3); 'at "
@@ -458,7 +464,7 @@ def _overfitting(ctx: _Context) -> Finding | None:
                    f"significant upward slope since (t >= 2), while training {ctx.metric} falls >= "
                    f"{OVERFIT_TRAIN_FALL:.0%}; high when >= 25% above and >= 5 evaluations after",
                    ("overfitting", "early-stopping", "weight-decay", "data-augmentation", "small-dataset"), data,
-                   (Event(float(v.x[i_min]), "best val"),))
+                   (Event(float(v.x[i_min]), "overfitting after best val"),))
 
 
 def _underfitting(ctx: _Context) -> Finding | None:
@@ -479,12 +485,14 @@ def _underfitting(ctx: _Context) -> Finding | None:
         gap = (v_end - t_end) / t_end if t_end > 0 else 0.0
         if gap > UNDERFIT_MAX_GAP:  # a real generalization gap: not (only) underfitting
             return None
-    tail = max(4, int(len(c) * IMPROVING_WINDOW))
-    slope, t = _slope_t(c.x[-tail:], c.y[-tail:])
-    still_falling = t < -2
+    still_falling = False
+    for curve in (c, ctx.val):
+        if curve is not None and len(curve) >= 4:
+            tail = max(4, int(len(curve) * IMPROVING_WINDOW))
+            still_falling |= _slope_t(curve.x[-tail:], curve.y[-tail:])[1] < -2
     evidence = (f"{c.name} fell only {_pct(drop)} over the run ({_fmt(start)} -> {_fmt(end)} by "
                 f"{ctx.where(c, len(c) - 1)})"
-                + (f", and validation ends within {_pct(max(gap, 0))} of it" if gap is not None else "") + ".")
+                + (f", and validation ends within {_pct(max(gap, 0.0))} of it" if gap is not None else "") + ".")
     if still_falling:
         evidence += (" It is still falling slowly and steadily at the end: the learning rate is probably far too "
                      "low (or the run far too short).")
@@ -499,7 +507,8 @@ def _underfitting(ctx: _Context) -> Finding | None:
                    "Underfitting: the loss falls far too slowly", "problem", confidence, evidence,
                    f"smoothed training {ctx.metric} ends above {1 - UNDERFIT_MAX_DROP:.0%} of its start, validation "
                    f"(if logged) within {UNDERFIT_MAX_GAP:.0%} of training; 'falls too slowly' when the last "
-                   f"{IMPROVING_WINDOW:.0%} still has a significant downward slope (t < -2); medium when it fell "
+                   f"{IMPROVING_WINDOW:.0%} of training or validation still slopes down significantly (t < -2); "
+                   f"medium when it fell "
                    f"< 25% or ends at chance level, else low",
                    slugs, {"start": _num(start), "end": _num(end), "drop": _num(drop), "val_gap": _num(gap),
                            "still_falling": still_falling, "chance_classes": chance})
