@@ -314,6 +314,31 @@ def mcp(concepts: Optional[List[Path]] = ConceptsOption):
     serve(concepts or ())
 
 
+site_app = typer.Typer(help="The docs site: every concept page, and a search box that answers like kb ask.",
+                       no_args_is_help=True)
+app.add_typer(site_app, name="site")
+
+
+@site_app.command("build")
+@handles_errors
+def site_build(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default: site/ "
+                                                  "next to mkdocs.yml)."),
+               concepts: Optional[List[Path]] = ConceptsOption):
+    """Build the static site (mkdocs build --strict); serve it with `python -m http.server -d site`."""
+    import os
+
+    from .site import build_site
+
+    for directory in concepts or ():
+        if not directory.is_dir():
+            raise UsageError(f"--concepts {directory}: no such directory")
+    if concepts:  # the site's hooks read pages as kb ask does: built-in + KB_CONCEPTS + .kb/concepts
+        os.environ["KB_CONCEPTS"] = os.pathsep.join([*filter(None, [os.environ.get("KB_CONCEPTS")]),
+                                                    *(str(Path(c).resolve()) for c in concepts)])
+    site_dir = build_site(out)
+    _print(f"{site_dir}\n")
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"kb {__version__}")

@@ -1,0 +1,290 @@
+"""The docs site's semantic search: everything its web worker (kb/web/worker.js) needs, built from kb's own index.
+
+The worker ranks exactly as `kb ask` does because it gets the same chunk vectors and BM25 weights from the same
+index file, and the same model: the CLI's own ONNX export (weight-only 8-bit MatMuls, onnxruntime's MatMulNBits)
+with 8-bit per-row word embeddings too, about 25 MB instead of 90 (cosine to the CLI's embedding >= 0.999, checked
+at build time; default dynamic quantization would change rankings). JavaScript comes from npm at
+build time (exact versions in kb/web/package-lock.json), bundled by esbuild; nothing third-party is committed.
+Every runtime file gets a content-hashed name, so browsers may cache it forever.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import KbError
+
+WEB_DIR = Path(__file__).parent / "web"
+QUANTIZED_FORMAT = 1  # bump when the quantization recipe changes: cached web models are rebuilt
+MIN_WEB_COSINE = 0.999
+RESULTS_SHOWN = 10  # results the site lists (the CLI prints 3; the ranking is the same)
+ASSET_DIR = "assets/kb"
+
+
+class SiteBuildError(KbError):
+    exit_code = 4
+
+
+@dataclass
+class SearchBundle:
+    """Files to publish under ASSET_DIR (name -> bytes) and the names the page template needs."""
+
+    files: dict[str, bytes]
+    worker: str  # the worker script's file name
+    shim: str  # iframe-worker shim for file:// (Material's own search there)
+    stats: dict
+
+
+def hashed(name: str, data: bytes) -> str:
+    stem, dot, ext = name.partition(".")
+    return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}{dot}{ext}"
+
+
+def build_search_bundle(engine, cache_dir: Path, notify=lambda m: None) -> SearchBundle:
+    engine.build_index()
+    index = engine.searcher.index
+    library = engine.library
+    export_folder = _onnx_export_folder(engine)
+    files: dict[str, bytes] = {}
+    manifest: dict[str, str] = {}
+
+    def add(key: str, name: str, data: bytes) -> None:
+        name = hashed(name, data)
+        files[name] = data
+        manifest[key] = name
+
+    meta, arrays = export_index(index, library, export_folder)
+    add("arrays", "index.bin", arrays)
+    add("meta", "index.json", json.dumps(meta, separators=(",", ":")).encode())
+    add("model", "model.onnx", quantized_model(export_folder, cache_dir / "models", notify))
+    tokenizer, tokenizer_config = web_tokenizer(export_folder, meta["model"]["max_seq_length"])
+    add("tokenizer", "tokenizer.json", tokenizer)
+    add("tokenizer_config", "tokenizer_config.json", tokenizer_config)
+    modules = npm_modules(cache_dir / "npm", notify)
+    add("wasm", "ort-wasm-simd-threaded.wasm",
+        (modules / "onnxruntime-web" / "dist" / "ort-wasm-simd-threaded.wasm").read_bytes())
+    worker = bundle_worker(modules, manifest)
+    worker_name = hashed("search.js", worker)
+    files[worker_name] = worker
+    shim = (modules / "iframe-worker" / "shim" / "index.js").read_bytes()
+    shim_name = hashed("iframe-worker.js", shim)
+    files[shim_name] = shim
+    first_search = sum(len(files[manifest[k]]) for k in manifest) + len(worker)
+    stats = {"pages": len(meta["pages"]), "chunks": len(meta["chunks"]), "first_search_bytes": first_search,
+             "model_bytes": len(files[manifest["model"]]), "wasm_bytes": len(files[manifest["wasm"]])}
+    return SearchBundle(files, worker_name, shim_name, stats)
+
+
+def _onnx_export_folder(engine) -> Path:
+    backend = engine.embedder.backend
+    folder = getattr(backend, "folder", None)
+    if folder is None:
+        raise SiteBuildError(f"the site's search needs the ONNX export of the model, and {engine.settings.model} "
+                             f"could not be exported (see the notice above)")
+    return Path(folder)
+
+
+def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
+    """Chunk vectors, chunk -> page, BM25 weights and the ranking constants, as the worker reads them."""
+    from . import search
+    from .index import TOKEN_RE, bm25_tokens, page_text_for_bm25
+
+    slugs = [slug for slug in index.slugs if slug in library.pages]  # index order: ties break as in kb ask
+    position = {slug: i for i, slug in enumerate(slugs)}
+    page_of_chunk = np.asarray(index.page_of_chunk)
+    rows = [row for row in range(len(index.vectors)) if index.slugs[page_of_chunk[row]] in position]
+    chunks = [index.chunk(row) for row in rows]
+    vectors = np.asarray(index.vectors[rows], dtype=np.float32)
+    chunk_page = np.array([position[chunk.slug] for chunk in chunks], dtype=np.int32)
+    lexical = index.lexical
+    # BM25 columns are per page in the index's own page order; re-map page numbers to ours
+    lexical_pages = np.array([position.get(s, -1) for s in lexical.slugs], dtype=np.int32)
+    bm25_indices = lexical_pages[np.asarray(lexical.indices, dtype=np.int64)].astype(np.int32)
+    # every word form in the pages -> its Snowball stem as Python computes it (the worker's own stemmer is a
+    # fallback for words no page contains, which cannot score anyway unless they share a stem)
+    words: set[str] = set()
+    for slug in slugs:
+        words.update(TOKEN_RE.findall(page_text_for_bm25(library.pages[slug]).lower()))
+    words = sorted(words - lexical.stopwords)
+    stems = dict(zip(words, bm25_tokens(" ".join(words), lexical.stopwords)))
+    parts: list[bytes] = []
+    arrays: dict[str, dict] = {}
+    offset = 0
+    for name, array in [("vectors", vectors), ("chunk_page", chunk_page),
+                        ("bm25_data", np.asarray(lexical.data, np.float32)), ("bm25_indices", bm25_indices),
+                        ("bm25_indptr", np.asarray(lexical.indptr, np.int32))]:
+        data = np.ascontiguousarray(array).tobytes()
+        arrays[name] = {"offset": offset, "length": int(array.size)}
+        parts.append(data)
+        offset += len(data)
+    model_config = json.loads((export_folder / "kb-model.json").read_text())
+    meta = {
+        "version": 1,
+        "model": {"name": model_config["model"], "max_seq_length": model_config["max_seq_length"],
+                  "pooling": model_config["pooling"], "dim": int(vectors.shape[1])},
+        "ranking": {"lexical_weight": search.LEXICAL_WEIGHT, "dense_top": search.DENSE_TOP,
+                    "confident_score": search.CONFIDENT_SCORE, "results": RESULTS_SHOWN},
+        "pages": [{"slug": s, "title": library.pages[s].title, "summary": library.pages[s].summary,
+                   "category": library.pages[s].category, "url": page_url(library.pages[s])} for s in slugs],
+        "chunks": [{"kind": c.kind, "label": c.label if c.kind != "title" else ""} for c in chunks],
+        "lexical": {"vocab": lexical.vocab, "stopwords": sorted(lexical.stopwords), "stems": stems},
+        "arrays": arrays,
+    }
+    return meta, b"".join(parts)
+
+
+def page_url(page) -> str:
+    """Where a concept page lands in the built site (use_directory_urls is off, so file:// browsing works)."""
+    return f"concepts/{page.category}/{page.slug}.html"
+
+
+# --- the model ---------------------------------------------------------------------------------------------------
+
+def quantized_model(export_folder: Path, cache: Path, notify) -> bytes:
+    config = (export_folder / "kb-model.json").read_bytes()
+    key = hashlib.sha256(f"{QUANTIZED_FORMAT}|".encode() + config + (export_folder / "model.onnx").read_bytes())
+    target = cache / f"web-{key.hexdigest()[:16]}.onnx"
+    if target.is_file():
+        return target.read_bytes()
+    notify("quantizing the model for the site's search (once)")
+    data = quantize(export_folder)
+    check_quantized(export_folder, data)
+    cache.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cache, suffix=".tmp")
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.replace(tmp, target)
+    return data
+
+
+def quantize(export_folder: Path) -> bytes:
+    """The CLI's export as one file, with weight-only int8 everywhere: MatMuls as the CLI's own (MatMulNBits; done
+    here only if the CLI kept float32), and the word-embedding table per row (Gather of int8 codes x row scale)."""
+    import onnx
+
+    from .onnx_model import QUANT_BLOCK
+
+    model = onnx.load(str(export_folder / "model.onnx"))  # with its external weights
+    if json.loads((export_folder / "kb-model.json").read_text()).get("weights") != "int8":
+        import logging
+
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
+        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+        root.handlers[:], root.level = handlers, level  # the module configures root logging on import
+        quantizer = MatMulNBitsQuantizer(model, block_size=QUANT_BLOCK, is_symmetric=True, bits=8)
+        quantizer.process()
+        model = quantizer.model.model
+    _int8_word_embeddings(model.graph)
+    return model.SerializeToString()
+
+
+def _int8_word_embeddings(graph) -> None:
+    from onnx import TensorProto, helper, numpy_helper
+
+    initializers = {i.name: i for i in graph.initializer}
+    for node in list(graph.node):
+        if node.op_type != "Gather" or node.input[0] not in initializers:
+            continue
+        table = numpy_helper.to_array(initializers[node.input[0]]).astype(np.float32)
+        if table.ndim != 2 or table.shape[0] < 1000:  # only the vocabulary table is worth it
+            continue
+        scale = np.maximum(np.abs(table).max(axis=1, keepdims=True) / 127.0, 1e-12).astype(np.float32)
+        codes = np.round(table / scale).astype(np.int8)
+        name, ids, out = node.input[0], node.input[1], node.output[0]
+        graph.initializer.remove(initializers[name])
+        graph.initializer.extend([numpy_helper.from_array(codes, f"{name}.int8"),
+                                  numpy_helper.from_array(scale, f"{name}.scale")])
+        at = list(graph.node).index(node)
+        graph.node.remove(node)
+        for i, new in enumerate([
+            helper.make_node("Gather", [f"{name}.int8", ids], [f"{out}.int8"], name=f"{node.name}.int8"),
+            helper.make_node("Cast", [f"{out}.int8"], [f"{out}.codes"], to=TensorProto.FLOAT, name=f"{node.name}.cast"),
+            helper.make_node("Gather", [f"{name}.scale", ids], [f"{out}.scale"], name=f"{node.name}.scale"),
+            helper.make_node("Mul", [f"{out}.codes", f"{out}.scale"], [out], name=f"{node.name}.mul"),
+        ]):
+            graph.node.insert(at + i, new)
+
+
+def check_quantized(export_folder: Path, data: bytes) -> None:
+    """The browser's model must embed like the CLI's, or the site would rank differently from `kb ask`."""
+    import onnxruntime as ort
+
+    from .onnx_model import PROBES, OnnxEmbedder
+
+    full = OnnxEmbedder(export_folder)
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    small = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+    inputs = {i.name for i in small.get_inputs()}
+    worst = 1.0
+    for text in PROBES:
+        ids = np.array([full.tokenizer.encode(text).ids], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+        hidden = small.run(None, {k: v for k, v in feed.items() if k in inputs})[0][0]
+        vector = hidden[0] if full.config["pooling"] == "cls" else hidden.mean(axis=0)
+        vector = vector / np.linalg.norm(vector)
+        worst = min(worst, float(vector @ full.encode([text])[0]))
+    if worst < MIN_WEB_COSINE:
+        raise SiteBuildError(f"the quantized model embeds differently from the full one (cosine {worst:.4f})")
+
+
+def web_tokenizer(export_folder: Path, max_seq_length: int) -> tuple[bytes, bytes]:
+    """tokenizer.json with sentence-transformers' truncation (the hub file says 128) and no padding."""
+    spec = json.loads((export_folder / "tokenizer.json").read_text())
+    spec["truncation"] = {"direction": "Right", "max_length": max_seq_length, "strategy": "LongestFirst", "stride": 0}
+    spec["padding"] = None
+    config = {"model_max_length": max_seq_length}
+    return json.dumps(spec, separators=(",", ":")).encode(), json.dumps(config).encode()
+
+
+# --- JavaScript ---------------------------------------------------------------------------------------------------
+
+def npm_modules(cache: Path, notify) -> Path:
+    """`npm ci` from kb/web's lock file into a cache keyed by that lock file; returns its node_modules."""
+    lock = (WEB_DIR / "package-lock.json").read_bytes()
+    target = cache / hashlib.sha256(lock).hexdigest()[:16]
+    modules = target / "node_modules"
+    if (target / ".complete").is_file():
+        return modules
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SiteBuildError("building the site's search needs Node.js and npm (https://nodejs.org); not found on PATH")
+    notify("installing the search worker's npm packages from kb/web/package-lock.json (once)")
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(WEB_DIR / name, target / name)
+    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+                          cwd=target, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SiteBuildError(f"npm ci failed in {target}: {(done.stderr or done.stdout).strip()[-300:]}")
+    (target / ".complete").write_text("ok\n")
+    return modules
+
+
+def bundle_worker(modules: Path, manifest: dict[str, str]) -> bytes:
+    esbuild = modules / ".bin" / "esbuild"
+    with tempfile.TemporaryDirectory(dir=modules.parent) as tmp:  # beside node_modules, so imports resolve
+        source, out = Path(tmp) / "worker.js", Path(tmp) / "search.js"
+        shutil.copy(WEB_DIR / "worker.js", source)
+        done = subprocess.run(
+            [str(esbuild), str(source), "--bundle", "--format=iife", "--minify", "--log-level=error",
+             "--platform=browser", "--target=es2020", f"--outfile={out}", "--legal-comments=none",
+             f"--define:KB_MANIFEST={json.dumps(manifest)}",
+             # onnxruntime-web locates its files from import.meta.url; in a classic worker that is the worker's URL
+             "--define:import.meta.url=self.location.href"],
+            capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SiteBuildError(f"bundling the search worker failed: {done.stderr.strip()[-400:]}")
+        return out.read_bytes()

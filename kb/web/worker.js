@@ -1,0 +1,245 @@
+// kb's search worker for the docs site: speaks Material for MkDocs' search-worker protocol (pinned version, see
+// kb/site_search.py) and ranks pages exactly as `kb ask` does (kb/search.py): the same MiniLM model (ONNX, weight-only
+// int8, run by onnxruntime-web), the same chunk vectors and BM25 weights exported from kb's own index.
+// Until the model is loaded (lazily, on the first query) it answers with BM25 (keyword) results.
+import * as ort from "onnxruntime-web/wasm";
+import { Tokenizer } from "@huggingface/tokenizers";
+import { newStemmer } from "snowball-stemmers";
+
+/* global KB_MANIFEST */
+const MANIFEST = KB_MANIFEST; // file names (content-hashed) injected at build time
+const SETUP = 0, READY = 1, QUERY = 2, RESULT = 3; // Material's SearchMessageType
+const DEBOUNCE_MS = 120; // queries arrive on every keystroke
+const CACHE_NAME = "kb-search-v1"; // names are content-hashed, so a cached file never goes stale
+
+const state = (self.kb = { index: "loading", model: "idle", latest: "", lastResult: null, timings: {} });
+let index = null; // {meta, vectors}
+let model = null; // {session, tokenizer}
+let modelPromise = null;
+let timer = null;
+const stemmer = newStemmer("english");
+
+const assetUrl = (name) => new URL(name, self.location.href).href;
+
+async function fetchCached(name) {
+  const url = assetUrl(name);
+  let cache = null;
+  try {
+    cache = await caches.open(CACHE_NAME);
+    const hit = await cache.match(url);
+    if (hit) return hit;
+  } catch (e) {
+    cache = null; // no Cache API (e.g. an insecure context): plain HTTP caching still applies
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  if (cache) await cache.put(url, response.clone()).catch(() => {});
+  return response;
+}
+
+async function loadIndex() {
+  const started = performance.now();
+  const [meta, buffer] = await Promise.all([
+    fetchCached(MANIFEST.meta).then((r) => r.json()),
+    fetchCached(MANIFEST.arrays).then((r) => r.arrayBuffer()),
+  ]);
+  const view = (spec, Type) => new Type(buffer, spec.offset, spec.length);
+  const a = meta.arrays;
+  index = {
+    meta,
+    vectors: view(a.vectors, Float32Array),
+    chunkPage: view(a.chunk_page, Int32Array),
+    bm25: { data: view(a.bm25_data, Float32Array), indices: view(a.bm25_indices, Int32Array),
+            indptr: view(a.bm25_indptr, Int32Array) },
+    stopwords: new Set(meta.lexical.stopwords),
+  };
+  state.index = "ready";
+  state.timings.index_ms = performance.now() - started;
+}
+
+function loadModel() {
+  if (!modelPromise) {
+    state.model = "loading";
+    const started = performance.now();
+    modelPromise = (async () => {
+      const [wasm, onnx, tokenizerJson, tokenizerConfig] = await Promise.all([
+        fetchCached(MANIFEST.wasm).then((r) => r.arrayBuffer()),
+        fetchCached(MANIFEST.model).then((r) => r.arrayBuffer()),
+        fetchCached(MANIFEST.tokenizer).then((r) => r.json()),
+        fetchCached(MANIFEST.tokenizer_config).then((r) => r.json()),
+      ]);
+      ort.env.wasm.numThreads = 1; // plain single-threaded wasm: no cross-origin isolation needed
+      ort.env.wasm.proxy = false;
+      ort.env.wasm.wasmBinary = wasm;
+      ort.env.logLevel = "error";
+      const session = await ort.InferenceSession.create(new Uint8Array(onnx), {
+        executionProviders: ["wasm"], graphOptimizationLevel: "basic" });
+      model = { session, tokenizer: new Tokenizer(tokenizerJson, tokenizerConfig) };
+      state.model = "ready";
+      state.timings.model_ms = performance.now() - started;
+    })().catch((error) => {
+      state.model = "failed";
+      state.error = String(error);
+      console.warn("kb search: the semantic model could not be loaded; keyword results only.", error);
+    });
+  }
+  return modelPromise;
+}
+
+// --- the query, as kb/query.py prepares a one-line query: whitespace folded, at most 900 characters
+function prepare(text) {
+  return text.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "").split(/\s+/).filter(Boolean).join(" ").slice(0, 900);
+}
+
+// --- lexical: kb/index.py bm25_tokens (lowercase, \b\w\w+\b, English stopwords, Snowball stems)
+function bm25Tokens(text) {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}\p{M}_]{2,}/gu) || []; // = Python's \b\w\w+\b
+  const stems = index.meta.lexical.stems; // surface form -> the stem Python computed, for every word in the pages
+  return words.filter((w) => !index.stopwords.has(w)).map((w) => stems[w] ?? stemmer.stem(w));
+}
+
+function lexicalScores(text) {
+  const { vocab } = index.meta.lexical;
+  const { data, indices, indptr } = index.bm25;
+  const out = new Float64Array(index.meta.pages.length);
+  for (const token of bm25Tokens(text)) {
+    const column = vocab[token];
+    if (column === undefined || column + 1 >= indptr.length) continue;
+    for (let i = indptr[column]; i < indptr[column + 1]; i++) out[indices[i]] += data[i];
+  }
+  return out;
+}
+
+// --- dense: mean-pooled, normalized MiniLM embedding (kb/onnx_model.py)
+async function embed(text) {
+  const { session, tokenizer } = model;
+  const encoded = tokenizer.encode(text);
+  const ids = encoded.ids.slice(0, index.meta.model.max_seq_length);
+  const n = ids.length;
+  const feeds = {
+    input_ids: new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [1, n]),
+    attention_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
+    token_type_ids: new ort.Tensor("int64", new BigInt64Array(n), [1, n]),
+  };
+  const wanted = {};
+  for (const name of session.inputNames) wanted[name] = feeds[name];
+  const output = (await session.run(wanted))[session.outputNames[0]];
+  const dim = output.dims[2];
+  const hidden = output.data;
+  const vector = new Float64Array(dim);
+  if (index.meta.model.pooling === "cls") {
+    for (let d = 0; d < dim; d++) vector[d] = hidden[d];
+  } else {
+    for (let t = 0; t < n; t++) for (let d = 0; d < dim; d++) vector[d] += hidden[t * dim + d];
+    for (let d = 0; d < dim; d++) vector[d] /= n;
+  }
+  let norm = 0;
+  for (let d = 0; d < dim; d++) norm += vector[d] * vector[d];
+  norm = Math.max(Math.sqrt(norm), 1e-12);
+  for (let d = 0; d < dim; d++) vector[d] /= norm;
+  return vector;
+}
+
+// --- ranking: kb/search.py Searcher.search, mode "fused" (or "lexical" before the model is ready)
+function rank(text, vector) {
+  const { pages, ranking } = index.meta;
+  const lexical = lexicalScores(text);
+  let topLexical = 0;
+  for (const s of lexical) topLexical = Math.max(topLexical, s);
+  topLexical = topLexical || 1.0;
+  let scored;
+  let confident = true;
+  if (vector) {
+    const dim = vector.length;
+    const chunks = index.chunkPage.length;
+    const perPage = pages.map(() => []);
+    for (let c = 0; c < chunks; c++) {
+      let dot = 0;
+      const row = c * dim;
+      for (let d = 0; d < dim; d++) dot += index.vectors[row + d] * vector[d];
+      perPage[index.chunkPage[c]].push([dot, c]);
+    }
+    let bestChunk = -Infinity;
+    scored = [];
+    perPage.forEach((hits, p) => {
+      if (!hits.length) return;
+      hits.sort((x, y) => y[0] - x[0]);
+      const top = hits.slice(0, ranking.dense_top);
+      const mean = top.reduce((sum, h) => sum + h[0], 0) / top.length;
+      const dense = (top[0][0] + mean) / 2;
+      bestChunk = Math.max(bestChunk, top[0][0]);
+      scored.push({ page: p, score: dense + ranking.lexical_weight * lexical[p] / topLexical, chunk: top[0][1] });
+    });
+    confident = bestChunk >= ranking.confident_score;
+  } else {
+    scored = [];
+    lexical.forEach((s, p) => { if (s > 0) scored.push({ page: p, score: s / topLexical, chunk: null }); });
+  }
+  scored.sort((x, y) => y.score - x.score);
+  return { confident, results: scored.slice(0, ranking.results) };
+}
+
+const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;",
+  '"': "&quot;", "'": "&#39;" })[c]);
+
+function toMaterial({ confident, results }, mode) {
+  const { pages, chunks } = index.meta;
+  const items = results.map((r, i) => {
+    const page = pages[r.page];
+    let text = `<p>${escapeHtml(page.summary)}</p>`;
+    if (r.chunk !== null && chunks[r.chunk].label) text += `<p><em>Matched:</em> ${escapeHtml(chunks[r.chunk].label)}</p>`;
+    if (!confident && i === 0) text = `<p><strong>No confident match</strong>: the nearest pages.</p>` + text;
+    return [{ location: page.url, title: escapeHtml(page.title), text, score: r.score, terms: {}, kb: { slug: page.slug, mode } }];
+  });
+  return { items };
+}
+
+function answer(query, mode, ranked, started) {
+  if (query !== state.latest) return; // the user has typed on; this answer is stale
+  state.lastResult = { query, mode, confident: ranked.confident, ms: performance.now() - started,
+                       slugs: ranked.results.map((r) => index.meta.pages[r.page].slug) };
+  postMessage({ type: RESULT, data: toMaterial(ranked, mode) });
+}
+
+async function semantic(query) {
+  const started = performance.now();
+  const text = prepare(query);
+  const vector = await embed(text);
+  if (!state.timings.first_semantic_ms) state.timings.first_semantic_ms = performance.now() - state.timings.first_query_at;
+  answer(query, "semantic", rank(text, vector), started);
+}
+
+async function onQuery(query) {
+  state.latest = query;
+  clearTimeout(timer);
+  if (!query.trim()) {
+    state.lastResult = { query, mode: "empty", slugs: [] };
+    postMessage({ type: RESULT, data: { items: [] } });
+    return;
+  }
+  if (state.timings.first_query_at === undefined) state.timings.first_query_at = performance.now();
+  if (model) {
+    timer = setTimeout(() => semantic(query).catch((e) => console.warn("kb search:", e)), DEBOUNCE_MS);
+    return;
+  }
+  const started = performance.now();
+  answer(query, "keyword", rank(prepare(query), null), started);
+  await loadModel();
+  if (model && state.latest === query) await semantic(query);
+}
+
+addEventListener("message", async (event) => {
+  const message = event.data;
+  if (message.type === SETUP) {
+    try {
+      await loadIndex();
+    } catch (error) {
+      state.index = "failed";
+      state.error = String(error);
+    }
+    postMessage({ type: READY });
+  } else if (message.type === QUERY) {
+    if (!index) return postMessage({ type: RESULT, data: { items: [] } });
+    await onQuery(message.data);
+  }
+});
