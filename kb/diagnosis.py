@@ -39,6 +39,7 @@ IMPROVING_MIN_GAIN = 0.01  # ... worth >= 1% of the level over that window
 EXPLODE_RATIO = 10.0  # divergence also: a point >= 10x the first value, never followed by a loss 10% below the first
 CHANCE_GUESS = 0.02  # chance level ln(C) is assumed when the first logged loss is within 2% of ln(C), C = 2..10
 CHANCE_BAND = 0.05  # "at chance": the best smoothed loss never gets more than 5% below ln(C)
+CHANCE_GAP = 0.02  # validation stuck at chance while training ends >= 2% of ln(C) below validation
 MIN_POINTS = 3
 
 CONFIDENCES = ("high", "medium", "low")
@@ -239,14 +240,15 @@ def _slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def _guess_classes(curves, classes: int | None) -> int | None:
-    """C when the run starts at chance level ln(C) (a fresh classifier predicts about uniform probabilities)."""
+    """C when a curve starts, or ends flat, at ln(C): a classifier predicting about uniform probabilities."""
     if classes:
         return classes
-    for c in curves:
-        if c is not None and len(c):
-            for k in range(2, 11):
-                if abs(float(c.y[0]) - math.log(k)) <= CHANCE_GUESS * math.log(k):
-                    return k
+    levels = [float(c.y[0]) for c in curves if c is not None and len(c)]
+    levels += [float(np.median(c.y[-max(3, len(c) // 4):])) for c in curves if c is not None and len(c) >= 8]
+    for level in levels:
+        for k in range(2, 11):
+            if abs(level - math.log(k)) <= CHANCE_GUESS * math.log(k):
+                return k
     return None
 
 
@@ -287,7 +289,7 @@ class _Context:
                     and float(c.smooth.min()) >= (1 - CHANCE_BAND) * math.log(self.chance))
 
     def chance_text(self) -> str:
-        how = "--classes" if self.classes else "guessed from the first logged loss"
+        how = "--classes" if self.classes else "guessed from the loss level; pass --classes if wrong"
         return f"ln({self.chance}) = {math.log(self.chance):.3f}, chance level for {self.chance} classes ({how})"
 
 
@@ -379,22 +381,38 @@ def _trend(c: Curve | None) -> tuple[float, float] | None:
     return drop, _slope_t(c.x, c.y)[1]
 
 
+def _val_stays_at_chance(ctx: _Context) -> bool:
+    """Validation never beats chance while training pulls away below it (the shuffled-labels signature); a
+    validation loss creeping toward ln(C) from above still counts, since that floor is chance itself."""
+    v, t = ctx.val, ctx.train
+    if v is None or len(v) < 5 or not ctx.at_chance(v):
+        return False
+    chance = math.log(ctx.chance)
+    v_end = float(np.median(v.y[-3:]))
+    if t is None:
+        return True
+    return v_end - float(np.median(t.y[-3:])) >= CHANCE_GAP * chance
+
+
 def _not_decreasing(ctx: _Context) -> Finding | None:
     train, val = _trend(ctx.train), _trend(ctx.val)
     flat = lambda t: t is not None and t[0] < STUCK_MAX_DROP and t[1] >= -3  # noqa: E731
     val_falls = val is not None and val[1] < -3  # a clean validation curve can show the trend a noisy one hides
+    val_trendless = flat(val) and abs(val[1]) < 3  # neither falling nor rising (rising is overfitting's)
     if (flat(train) and not val_falls) or (train is None and flat(val)):
         c = ctx.train if train is not None else ctx.val
         title = f"{'Training' if c is ctx.train else 'Validation'} {ctx.metric} not decreasing from the start"
-    elif flat(val) and ctx.at_chance(ctx.val):
+    elif _val_stays_at_chance(ctx) or (val_trendless and train is not None):
         c = ctx.val
-        title = f"Validation {ctx.metric} never beats chance"
+        title = f"Validation {ctx.metric} never improves" if not ctx.at_chance(c) else \
+            f"Validation {ctx.metric} never beats chance"
     else:
         return None
     start, best = float(c.y[0]), float(c.smooth.min())
     drop = (start - best) / start if start > 0 else 0.0
     evidence = (f"{c.name} started at {_fmt(start)} and its best (smoothed) was {_fmt(best)}, {drop:.1%} lower, over "
-                f"{len(c)} points to {ctx.where(c, len(c) - 1)}, with no steady downward trend.")
+                f"{len(c)} points to {ctx.where(c, len(c) - 1)}"
+                + (", with no steady downward trend." if "chance" not in title else "."))
     slugs = ("loss-not-decreasing", "sanity-checks", "learning-rate", "data-pipeline-bugs")
     at_chance = ctx.at_chance(c)
     if c is ctx.val and train is not None and not flat(train):
@@ -402,7 +420,7 @@ def _not_decreasing(ctx: _Context) -> Finding | None:
         evidence += (f" Meanwhile training {ctx.metric} went {_fmt(float(t.y[0]))} -> {_fmt(float(t.y[-1]))}: the "
                      f"model memorizes training labels that carry no signal it can use on new data.")
     if at_chance:
-        evidence += f" It stays at about {ctx.chance_text()}: predictions no better than guessing."
+        evidence += f" It never gets clearly below {ctx.chance_text()}: predictions no better than guessing."
         title += f", stuck at chance (ln {ctx.chance})" if "chance" not in title else f" (ln {ctx.chance})"
     if c is ctx.val:
         evidence += " Usual causes: labels that do not match the inputs (shuffled or misaligned), or features that carry " \
@@ -412,10 +430,12 @@ def _not_decreasing(ctx: _Context) -> Finding | None:
         evidence += (" Usual causes: no update reaching the weights (missing optimizer.step, frozen parameters), a "
                      "learning rate far too low, or labels that do not match the inputs.")
     return Finding("not-decreasing", title, "problem", "high" if at_chance or drop < 0.03 else "medium", evidence,
-                   f"the {ctx.metric} (training, or validation at chance level) never gets {STUCK_MAX_DROP:.0%} below "
-                   f"its first value (best smoothed point) and has no significant downward slope (t >= -3); 'at "
-                   f"chance' when the first loss is within {CHANCE_GUESS:.0%} of ln(C), C = 2..10 (or --classes C) and "
-                   f"the curve never gets {CHANCE_BAND:.0%} below ln(C); high at chance or below 3%, else medium",
+                   f"training {ctx.metric} never gets {STUCK_MAX_DROP:.0%} below its first value (best smoothed point) and "
+                   f"has no significant downward slope (t >= -3); or validation does that with no trend at all "
+                   f"(|t| < 3), or stays at chance while training ends >= {CHANCE_GAP:.0%} of ln(C) below it. 'At "
+                   f"chance': the first loss, or the last quarter's median, is within {CHANCE_GUESS:.0%} of ln(C), "
+                   f"C = 2..10 (or --classes C), and the curve never gets {CHANCE_BAND:.0%} below ln(C); high at "
+                   f"chance or below 3%, else medium",
                    slugs, {"curve": c.name, "start": _num(start), "best": _num(best), "drop": _num(drop),
                            "chance_classes": ctx.chance if at_chance else None},
                    (Event(float(c.x[0]), "stuck"),))
@@ -541,10 +561,14 @@ def _plateau(ctx: _Context) -> Finding | None:
     evidence = (f"{c.name} has stayed at about {_fmt(level)} since {ctx.where(c, since)}: the last {window} points "
                 f"improve its best by {gain:.1%}.")
     if chance:
-        evidence += f" That is about {ctx.chance_text()}."
+        evidence += f" It never got clearly below {ctx.chance_text()}."
     if high or chance:
         severity, slugs = "problem", ("learning-rate", "underfitting", "learning-rate-schedule", "loss-not-decreasing")
         evidence += " The loss is still high: the model stopped learning early."
+        if chance and start > 1.5 * math.log(chance):
+            evidence += (f" Its first value, {_fmt(start)}, is {_fmt(start / math.log(chance))}x the chance level: "
+                         f"training blew up at the very start (typically a learning rate far too high) and the model "
+                         f"collapsed to predicting class frequencies.")
         confidence = "medium"
     else:
         severity, slugs = "advice", ("learning-rate-schedule", "training-length", "early-stopping")

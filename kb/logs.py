@@ -79,8 +79,10 @@ def read_log(path: str | Path, train: str | None = None, val: str | None = None)
     if not path.exists():
         raise UsageError(f"no such file or directory: {path}")
     if path.is_dir():
+        if any(path.rglob("events.out.tfevents*")):  # every sub-run: Keras writes train/ and validation/
+            return _from_series(path, "TensorBoard events", *_read_tensorboard(path), train=train, val=val)
         path = _find_log_in(path)
-    if path.name.startswith("events.out.tfevents") or path.suffix == ".tfevents":
+    if path.name.startswith("events.out.tfevents"):
         return _from_series(path, "TensorBoard events", *_read_tensorboard(path.parent), train=train, val=val)
     try:
         size = path.stat().st_size
@@ -99,10 +101,7 @@ def read_log(path: str | Path, train: str | None = None, val: str | None = None)
 
 
 def _find_log_in(directory: Path) -> Path:
-    """A run directory: TensorBoard events, Lightning's metrics.csv or HF's trainer_state.json, newest first."""
-    events = sorted(directory.rglob("events.out.tfevents*"), key=lambda p: p.stat().st_mtime)
-    if events:
-        return events[-1]
+    """A run directory: Lightning's metrics.csv or HF's trainer_state.json (the newest), else its only log file."""
     for name in ("metrics.csv", "trainer_state.json"):
         found = sorted(directory.rglob(name), key=lambda p: p.stat().st_mtime)
         if found:

@@ -18,7 +18,7 @@ def keras(out: Path) -> None:
     import torch
 
     torch.set_num_threads(1)
-    from torch_runs import digits
+    from training_runs import digits
 
     x_tr, y_tr, x_val, y_val = (t.numpy() for t in digits(seed=20))
     K.utils.set_random_seed(20)
@@ -45,7 +45,7 @@ def lightning(out: Path) -> None:
     from torch.utils.data import DataLoader, TensorDataset
 
     torch.set_num_threads(1)
-    from torch_runs import digits
+    from training_runs import digits
 
     class Classifier(L.LightningModule):
         def __init__(self, lr: float):
@@ -87,7 +87,7 @@ def hf(out: Path) -> None:
 
     logging.set_verbosity_error()
     torch.set_num_threads(1)
-    from torch_runs import digits
+    from training_runs import digits
 
     class Net(nn.Module):
         def __init__(self, classify: bool):

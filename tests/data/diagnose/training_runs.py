@@ -1,4 +1,5 @@
-"""Real training runs, on CPU in about a second each, that end in a known state; each writes its log.
+"""Real training runs (PyTorch and scikit-learn), on CPU in about a second each, that end in a known state; each
+writes its log.
 
 Data: scikit-learn's bundled digits (1797 8x8 images, 10 classes, so chance-level loss is ln 10 = 2.303) and
 two-moons. Seeds are fixed and torch runs single-threaded, so every run is the same on every machine.
@@ -223,11 +224,49 @@ def run_oscillating(out: Path) -> Path:
     return write_csv(out / "oscillating.csv", rows)
 
 
+def sklearn_mlp(out: Path, name: str, seed: int, shuffle_labels: bool = False, **params) -> Path:
+    """scikit-learn's MLPClassifier, one partial_fit per epoch; train loss is its own loss_, validation the log loss."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import log_loss
+    from sklearn.neural_network import MLPClassifier
+
+    x_tr, y_tr, x_val, y_val = (t.numpy() for t in digits(seed=seed))
+    if shuffle_labels:
+        y_tr = np.random.default_rng(seed).permutation(y_tr)
+    model = MLPClassifier(hidden_layer_sizes=(64,), random_state=seed, **params)
+    rows, labels = [], np.arange(10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for epoch in range(1, 26):
+            model.partial_fit(x_tr, y_tr, classes=labels)
+            proba = model.predict_proba(x_val)
+            rows.append({"epoch": epoch, "loss": model.loss_, "val_loss": log_loss(y_val, proba, labels=labels),
+                         "val_accuracy": float((proba.argmax(1) == y_val).mean())})
+    return write_csv(out / f"{name}.csv", rows)
+
+
+def run_sklearn_healthy(out: Path) -> Path:
+    return sklearn_mlp(out, "sklearn_healthy", 50, learning_rate_init=3e-3)
+
+
+def run_sklearn_lr_too_high(out: Path) -> Path:
+    """SGD with momentum at learning_rate_init=3 (the default is 0.001)."""
+    return sklearn_mlp(out, "sklearn_lr_too_high", 51, solver="sgd", momentum=0.9, learning_rate_init=3.0)
+
+
+def run_sklearn_shuffled_labels(out: Path) -> Path:
+    return sklearn_mlp(out, "sklearn_shuffled_labels", 52, shuffle_labels=True, learning_rate_init=1e-3)
+
+
 RUNS = {
     "healthy": run_healthy, "healthy_dropout": run_healthy_dropout, "healthy_short": run_healthy_short,
     "healthy_steps": run_healthy_steps, "lr_too_high": run_lr_too_high, "lr_too_high_nan": run_lr_too_high_nan, "lr_too_low": run_lr_too_low,
     "overfitting": run_overfitting, "shuffled_labels": run_shuffled_labels, "linear_moons": run_linear_on_moons,
     "corrupted_batches": run_corrupted_batches, "oscillating": run_oscillating,
+    "sklearn_healthy": run_sklearn_healthy, "sklearn_lr_too_high": run_sklearn_lr_too_high,
+    "sklearn_shuffled_labels": run_sklearn_shuffled_labels,
 }
 
 
