@@ -396,7 +396,7 @@ def _val_stays_at_chance(ctx: _Context) -> bool:
 
 def _not_decreasing(ctx: _Context) -> Finding | None:
     train, val = _trend(ctx.train), _trend(ctx.val)
-    flat = lambda t: t is not None and t[0] < STUCK_MAX_DROP and t[1] >= -3  # noqa: E731
+    flat = lambda t: t is not None and t[0] < STUCK_MAX_DROP and t[1] >= -3
     val_falls = val is not None and val[1] < -3  # a clean validation curve can show the trend a noisy one hides
     val_trendless = flat(val) and abs(val[1]) < 3  # neither falling nor rising (rising is overfitting's)
     if (flat(train) and not val_falls) or (train is None and flat(val)):
@@ -708,7 +708,7 @@ def _still_improving(ctx: _Context) -> Finding | None:
     evidence = (f"{c.name} is at its best at the end and still falling: about {_fmt(gain)} ({gain / level:.0%}) over "
                 f"the last {window} points, to {_fmt(float(c.y[-1]))} at {ctx.where(c, n - 1)}. More steps would "
                 f"likely help.")
-    return Finding("still-improving", f"Still improving at the end: train longer", "advice",
+    return Finding("still-improving", "Still improving at the end: train longer", "advice",
                    "high" if t < -4 else "medium", evidence,
                    f"the smoothed {which} {ctx.metric} is lowest in the last {IMPROVING_WINDOW:.0%} of the run and "
                    f"falls there with a significant slope (t < -2) worth >= {IMPROVING_MIN_GAIN:.0%} of its level; "

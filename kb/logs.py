@@ -117,7 +117,7 @@ def _find_log_in(directory: Path) -> Path:
 
 def _parse_text(path: Path, text: str) -> tuple[str, list[dict]]:
     stripped = text.lstrip()
-    if stripped.startswith("{") or stripped.startswith("["):
+    if stripped.startswith(("{", "[")):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -335,7 +335,7 @@ def _read_tensorboard(directory: Path) -> tuple[str, dict[str, Series]]:
                                                                                event_accumulator.TENSORS: 0})
         try:
             acc.Reload()
-        except Exception as exc:  # a corrupt file: the reader's own error, in one line
+        except Exception as exc:  # noqa: BLE001  (a corrupt file: the reader's own error, in one line)
             raise LogError(f"{run_dir}: unreadable TensorBoard event file ({type(exc).__name__}: {exc})") from None
         tags = acc.Tags()
         for tag in tags.get("scalars", []):

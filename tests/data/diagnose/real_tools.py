@@ -114,7 +114,7 @@ def hf(out: Path) -> None:
                                  optim="sgd" if not classify else "adamw_torch", logging_steps=5,
                                  eval_strategy="steps", eval_steps=20, save_strategy="no", report_to=[], use_cpu=True,
                                  seed=40, disable_tqdm=True, max_grad_norm=0.0 if not classify else 1.0)
-        to_rows = lambda xs, ys: [{"x": a, "labels": b} for a, b in zip(xs, ys)]  # noqa: E731
+        to_rows = lambda xs, ys: [{"x": a, "labels": b} for a, b in zip(xs, ys)]
         trainer = Trainer(model=Net(classify), args=args, train_dataset=to_rows(xt, yt), eval_dataset=to_rows(xv, yv))
         trainer.train()
         trainer.state.save_to_json(str(out / name / "trainer_state.json"))

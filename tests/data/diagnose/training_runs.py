@@ -33,7 +33,7 @@ def digits(n_train: int | None = None, shuffle_labels: bool = False, seed: int =
     if shuffle_labels:
         y_tr = rng.permutation(y_tr)
         y_val = rng.permutation(y_val)
-    t = lambda a, dt: torch.tensor(a, dtype=dt)  # noqa: E731
+    t = lambda a, dt: torch.tensor(a, dtype=dt)
     return t(x_tr, torch.float32), t(y_tr, torch.long), t(x_val, torch.float32), t(y_val, torch.long)
 
 
@@ -144,7 +144,7 @@ def run_lr_too_high(out: Path) -> Path:
 
     torch.manual_seed(4)
     model = mlp(64, depth=2)
-    rows, steps = train(model, digits(seed=4), torch.optim.SGD(model.parameters(), lr=20.0), epochs=4, seed=4)
+    _, steps = train(model, digits(seed=4), torch.optim.SGD(model.parameters(), lr=20.0), epochs=4, seed=4)
     run_dir = out / "lr_too_high_tb"
     with SummaryWriter(str(run_dir)) as writer:
         for row in steps:
@@ -160,7 +160,7 @@ def run_lr_too_high_nan(out: Path) -> Path:
     torch.manual_seed(11)
     x_tr, _, x_val, _ = digits(seed=11)
     x_tr, x_val = x_tr * 16, x_val * 16
-    target = lambda x: x.sum(1, keepdim=True)  # noqa: E731
+    target = lambda x: x.sum(1, keepdim=True)
     model = nn.Linear(64, 1)
     _, steps = train(model, (x_tr, target(x_tr), x_val, target(x_val)), torch.optim.SGD(model.parameters(), lr=1e-3),
                      epochs=3, seed=11, loss_fn=nn.MSELoss())
@@ -207,7 +207,7 @@ def run_corrupted_batches(out: Path) -> Path:
     """Regression on digits' pixel sums, with three batches whose targets are 100x off: loss spikes."""
     torch.manual_seed(9)
     x_tr, _, x_val, _ = digits(seed=9)
-    target = lambda x: x.sum(1, keepdim=True) / 10.0  # noqa: E731
+    target = lambda x: x.sum(1, keepdim=True) / 10.0
     model = mlp(32, n_out=1)
     _, steps = train(model, (x_tr, target(x_tr), x_val, target(x_val)),
                      torch.optim.Adam(model.parameters(), lr=1e-3), epochs=20, batch=64, seed=9,
