@@ -69,6 +69,19 @@ def test_every_concept_has_a_page_and_generated_indexes(built_site, engine):
     assert 'class="md-tag' in text  # tagged with its category
 
 
+def test_editor_page_carries_every_shipped_recipe(built_site):
+    """"Use kb from your editor": each recipe file shipped in editors/ is on the page, verbatim (snippets)."""
+    import html as html_lib
+    import re as re_lib
+
+    page = html_lib.unescape(re_lib.sub(r"<[^>]+>", "", (built_site / "editors.html").read_text()))
+    for recipe in ["editors/vim/plugin/kb.vim", "editors/emacs/kb.el", "editors/vscode/tasks.json",
+                   "editors/vscode/keybindings.json"]:
+        lines = [line.strip() for line in (REPO / recipe).read_text().splitlines() if len(line.strip()) > 20]
+        assert lines and all(line in page for line in lines), recipe
+    assert "mcpServers" in page and "kb mcp" in page
+
+
 def test_runtime_files_are_content_hashed_and_nothing_third_party_is_committed(built_site):
     names = [p.name for p in (built_site / "assets" / "kb").iterdir()]
     assert any(re.fullmatch(r"model\.[0-9a-f]{10}\.onnx", n) for n in names), names
