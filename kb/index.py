@@ -12,10 +12,12 @@ query can meet a page by whichever phrasing is closest. One file, replaced atomi
   (`bm25_data/indices/indptr` in bm25s' sparse layout, `bm25_vocab` one token per line in column order);
   the page manifest (slug, path, content hash) and every page file seen (path, mtime_ns, size): a query
   compares those stamps with `os.stat` instead of parsing pages, and only a difference triggers a rebuild;
-  above FLAT_MAX_VECTORS vectors, an inverted file (`ivf_centroids`, `ivf_order`, `ivf_offsets`).
+  above FLAT_MAX_VECTORS vectors, an inverted file (`ivf_centroids`, `ivf_order`, `ivf_offsets`, and
+  `ivf_codes`: int8 copies of the vectors in cluster order, `ivf_scales`), see `Ivf`.
 
 Exported for other rankers (e.g. a JavaScript port): `Index.chunks` (slug, kind, label, text in row order),
-`Index.vectors`, `Index.lexical` (`vocab`, `data/indices/indptr`, `stopwords`) and `bm25_tokens`.
+`Index.vectors`, `Index.lexical` (`vocab`, `data/indices/indptr`, `stopwords`, over `page_text_for_bm25(page)`)
+and `bm25_tokens`; the ranking itself is `kb.search.page_scores`.
 """
 from __future__ import annotations
 
@@ -43,11 +45,12 @@ KINDS = ("title", "symptom", "section")
 EMBEDDED_SECTIONS = ("You see", "Try this first", "Why", "Check", "Fixes, in order")  # not "Not this?": it
 # describes the look-alike pages and would pull their queries here.
 # Exact search over every vector up to this many (~3,000 pages: a 77 MB matrix, ~10 ms per query on 2 cores);
-# above it an inverted file (IVF) probes IVF_NPROBE of ~4*sqrt(n) clusters. Measured: benchmarks/scale.py.
+# above it an inverted file (IVF) probes IVF_NPROBE of 2*sqrt(n) clusters. Measured: benchmarks/scale.py.
 FLAT_MAX_VECTORS = 50_000
 IVF_NPROBE = 32
-# Files up to this size are read whole and checksummed on every load (66 pages: 1.7 MB, ~1 ms); bigger ones
-# are memory-mapped and only their metadata sections are checksummed (the size check still catches truncation).
+# Files up to this size are read whole and checksummed on every load (66 pages: 2 MB, ~1 ms). Bigger ones are
+# memory-mapped, their vectors read with pread (only the rows a query needs: a memory map would count whole
+# page-cache folios in RSS), and only their small sections are checksummed (the size check catches truncation).
 FULL_CHECK_MAX_BYTES = 64 << 20
 
 Notify = Callable[[str], None]
@@ -124,20 +127,33 @@ class Strings:
 
 @dataclass
 class Ivf:
-    """An inverted file over the chunk vectors: rows ivf_order[offsets[c]:offsets[c + 1]] belong to cluster c."""
+    """An inverted file over the chunk vectors: cluster c holds rows order[offsets[c]:offsets[c + 1]], and
+    `codes` holds int8 copies of their vectors in that same (cluster) order, so a probed cluster is one read.
+    Scores from the codes only pick candidate pages; those are then scored exactly from the float32 vectors."""
 
     centroids: object  # float32 (n_clusters, dim)
-    order: object  # int32 (n_chunks,)
+    order: object  # int32 (n_chunks,): chunk row of each code
     offsets: object  # int64 (n_clusters + 1,)
+    codes: object  # int8 (n_chunks, dim), cluster order; vector ~= codes * scales
+    scales: object  # float32 (dim,)
     nprobe: int = IVF_NPROBE
 
-    def candidate_rows(self, vector):
+    def scan(self, vector):
+        """(rows, approximate cosines) of the chunks in the nprobe clusters closest to `vector`."""
         import numpy as np
 
         nprobe = min(self.nprobe, len(self.centroids))
-        clusters = np.argpartition(-(self.centroids @ vector), nprobe - 1)[:nprobe]
-        rows = np.concatenate([self.order[self.offsets[c]:self.offsets[c + 1]] for c in clusters])
-        return np.sort(rows)  # ascending rows: sequential reads of the memory-mapped vectors
+        clusters = np.sort(np.argpartition(-(self.centroids @ vector), nprobe - 1)[:nprobe])
+        weights = vector * self.scales
+        rows, scores = [], []
+        for c in clusters.tolist():
+            lo, hi = int(self.offsets[c]), int(self.offsets[c + 1])
+            if hi > lo:
+                rows.append(self.order[lo:hi])
+                scores.append(self.codes[lo:hi].astype(np.float32) @ weights)
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return np.concatenate(rows), np.concatenate(scores)
 
 
 def build_ivf(vectors, n_clusters: int | None = None, seed: int = 1234) -> Ivf:
@@ -146,11 +162,12 @@ def build_ivf(vectors, n_clusters: int | None = None, seed: int = 1234) -> Ivf:
     import numpy as np
 
     n, dim = vectors.shape
-    n_clusters = n_clusters or max(1, int(4 * n ** 0.5))
+    n_clusters = n_clusters or max(1, int(2 * n ** 0.5))
     sample = vectors
-    if n > 64 * n_clusters:
-        sample = vectors[np.sort(np.random.default_rng(seed).choice(n, 64 * n_clusters, replace=False))]
-    kmeans = faiss.Kmeans(dim, n_clusters, niter=12, spherical=True, seed=seed, verbose=False)
+    if n > 40 * n_clusters:  # faiss wants >= 39 points per centroid
+        sample = vectors[np.sort(np.random.default_rng(seed).choice(n, 40 * n_clusters, replace=False))]
+    kmeans = faiss.Kmeans(dim, n_clusters, niter=10, spherical=True, seed=seed, verbose=False,
+                          max_points_per_centroid=40)
     kmeans.train(np.ascontiguousarray(sample, dtype=np.float32))
     quantizer = faiss.IndexFlatIP(dim)
     quantizer.add(kmeans.centroids)
@@ -161,7 +178,59 @@ def build_ivf(vectors, n_clusters: int | None = None, seed: int = 1234) -> Ivf:
     order = np.argsort(assign, kind="stable").astype(np.int32)
     offsets = np.zeros(n_clusters + 1, dtype=np.int64)
     np.cumsum(np.bincount(assign, minlength=n_clusters), out=offsets[1:])
-    return Ivf(np.ascontiguousarray(kmeans.centroids, dtype=np.float32), order, offsets)
+    scales = np.maximum(np.abs(vectors).max(axis=0), 1e-6).astype(np.float32) / 127
+    codes = np.empty((n, dim), dtype=np.int8)
+    for start in range(0, n, 65536):
+        rows = order[start:start + 65536]
+        codes[start:start + len(rows)] = np.round(vectors[rows] / scales)
+    return Ivf(np.ascontiguousarray(kmeans.centroids, dtype=np.float32), order, offsets, codes, scales)
+
+
+class VectorFile:
+    """An (n, dim) array section of a big index file, read with pread: only the rows asked for are read."""
+
+    BLOCK_ROWS = 16384
+
+    def __init__(self, handle, offset: int, shape: tuple[int, int], dtype: str = "<f4"):
+        import numpy as np
+
+        self.handle, self.offset, self.shape, self.dtype = handle, offset, shape, np.dtype(dtype)
+        self.row_bytes = self.dtype.itemsize * shape[1]
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _read(self, first: int, count: int):
+        import numpy as np
+
+        data = os.pread(self.handle.fileno(), count * self.row_bytes, self.offset + first * self.row_bytes)
+        return np.frombuffer(data, dtype=self.dtype).reshape(count, self.shape[1])
+
+    def __getitem__(self, key):
+        import numpy as np
+
+        if isinstance(key, slice):
+            first, stop, _ = key.indices(len(self))
+            return self._read(first, max(stop - first, 0))
+        rows = np.asarray(key, dtype=np.int64)
+        order = np.argsort(rows, kind="stable")
+        ordered = rows[order]
+        starts = np.flatnonzero(np.r_[True, np.diff(ordered) != 1])  # runs of consecutive rows: one read each
+        lengths = np.diff(np.r_[starts, len(ordered)])
+        out = np.empty((len(rows), self.shape[1]), dtype=self.dtype)
+        if len(rows):
+            out[order] = np.concatenate([self._read(first, count)
+                                         for first, count in zip(ordered[starts].tolist(), lengths.tolist())])
+        return out
+
+    def __matmul__(self, vector):
+        import numpy as np
+
+        return np.concatenate([self._read(i, min(self.BLOCK_ROWS, len(self) - i)) @ vector
+                               for i in range(0, len(self), self.BLOCK_ROWS)] or [np.zeros(0, np.float32)])
+
+    def __array__(self, dtype=None, copy=None):
+        return self[0:len(self)] if dtype is None else self[0:len(self)].astype(dtype)
 
 
 @dataclass
@@ -224,11 +293,11 @@ class Index:
             s: p.content_hash for s, p in library.pages.items()}
 
     def dense_candidates(self, vector):
-        """(rows, cosines) of the chunks a query is compared with: all of them, or the probed IVF clusters."""
+        """(rows, cosines) of the chunks a query is compared with: (None, exact cosines of every row), or the
+        rows of the probed IVF clusters with approximate cosines."""
         if self.ivf is None:
             return None, self.vectors @ vector
-        rows = self.ivf.candidate_rows(vector)
-        return rows, self.vectors[rows] @ vector
+        return self.ivf.scan(vector)
 
 
 TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")  # bm25s' (and scikit-learn's) default token pattern
@@ -309,7 +378,9 @@ class CorruptIndex(Exception):
     pass
 
 
-BIG_SECTIONS = ("vectors",)  # not checksummed on load when the file is big (see FULL_CHECK_MAX_BYTES)
+# Bulk sections, not checksummed on load when the file is big (see FULL_CHECK_MAX_BYTES).
+BIG_SECTIONS = ("vectors", "chunk_kind", "chunk_label_blob", "chunk_label_offsets", "chunk_text_blob",
+                "chunk_text_offsets", "bm25_data", "bm25_indices", "ivf_order", "ivf_codes")
 
 
 def _sections(index: Index) -> dict:
@@ -335,7 +406,8 @@ def _sections(index: Index) -> dict:
     }
     if index.ivf is not None:
         sections.update(ivf_centroids=np.asarray(index.ivf.centroids, "<f4"),
-                        ivf_order=np.asarray(index.ivf.order, "<i4"), ivf_offsets=np.asarray(index.ivf.offsets, "<i8"))
+                        ivf_order=np.asarray(index.ivf.order, "<i4"), ivf_offsets=np.asarray(index.ivf.offsets, "<i8"),
+                        ivf_codes=np.asarray(index.ivf.codes, np.int8), ivf_scales=np.asarray(index.ivf.scales, "<f4"))
     return sections
 
 
@@ -383,11 +455,13 @@ def read_index(path: Path) -> Index:
 
     import numpy as np
 
+    vector_file = None
     try:
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > FULL_CHECK_MAX_BYTES:
                 blob = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+                vector_file = path.open("rb")
             else:
                 blob = memoryview(handle.read())
     except (OSError, ValueError) as exc:
@@ -418,6 +492,12 @@ def read_index(path: Path) -> Index:
             return np.frombuffer(payload, dtype=np.dtype(dtype), count=nbytes // np.dtype(dtype).itemsize,
                                  offset=offset).reshape(shape)
 
+        def rows_section(name):  # big files: read rows on demand instead of mapping whole folios
+            if vector_file is None:
+                return section(name)
+            offset, _nbytes, dtype, shape = header["sections"][name]
+            return VectorFile(vector_file, start + offset, tuple(shape), dtype)
+
         def text(name) -> str:
             return section(name).tobytes().decode("utf-8")
 
@@ -430,12 +510,13 @@ def read_index(path: Path) -> Index:
                     section("file_mtime").tolist(), section("file_size").tolist())
         ivf = None
         if header["search"] == "ivf":
-            ivf = Ivf(section("ivf_centroids"), section("ivf_order"), section("ivf_offsets"), header["ivf_nprobe"])
+            ivf = Ivf(section("ivf_centroids"), section("ivf_order"), section("ivf_offsets"), rows_section("ivf_codes"),
+                      section("ivf_scales"), header["ivf_nprobe"])
         index = Index(header["model"], header["dim"], slugs,
                       text("page_path").split("\0") if slugs else [],
                       [hashes[i:i + 64] for i in range(0, len(hashes), 64)], section("page_first"),
                       section("chunk_kind"), Strings(section("chunk_label_blob"), section("chunk_label_offsets")),
-                      Strings(section("chunk_text_blob"), section("chunk_text_offsets")), section("vectors"),
+                      Strings(section("chunk_text_blob"), section("chunk_text_offsets")), rows_section("vectors"),
                       lexical, list(files), list(header["problems"]), ivf, path)
         if index.vectors.shape != (header["chunks"], header["dim"]) or int(index.page_first[-1]) != header["chunks"]:
             raise ValueError("vector count does not match the manifest")
