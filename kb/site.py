@@ -182,52 +182,50 @@ def page_format_reference() -> str:
 
 
 def cli_reference() -> str:
-    """Markdown reference of every `kb` command and option, read from the typer app (so it cannot drift)."""
-    import click
+    """Markdown reference of every `kb` command and option, read from the typer app (so it cannot drift).
+    Click objects are read by duck typing: typer may carry its own copy of click."""
     import typer.main
 
     from .cli import app
 
     group = typer.main.get_command(app)
-    ctx = click.Context(group, info_name="kb")
     lines = ["# Command line reference", "",
              "Generated from the `kb` command itself (`kb COMMAND --help` prints the same).", "",
-             "```text", f"kb [--version] COMMAND [ARGS]...", "```", ""]
-    for name in group.list_commands(ctx):
-        command = group.get_command(ctx, name)
-        if command is None or command.hidden:
-            continue
-        lines += _command_reference(f"kb {name}", command, ctx)
+             "```text", "kb [--version] COMMAND [ARGS]...", "```", ""]
+    for name, command in group.commands.items():
+        if not command.hidden:
+            lines += _command_reference(f"kb {name}", command)
     return "\n".join(lines)
 
 
-def _command_reference(path: str, command, parent_ctx) -> list[str]:
-    import click
-
-    ctx = click.Context(command, info_name=path.split()[-1], parent=parent_ctx)
-    usage = " ".join(command.collect_usage_pieces(ctx))
+def _command_reference(path: str, command) -> list[str]:
+    params = [p for p in command.params if not getattr(p, "hidden", False)]
+    pieces = ["[OPTIONS]"] if any(p.param_type_name == "option" for p in params) else []
+    for param in params:
+        if param.param_type_name == "argument":
+            name = param.name.upper() + ("..." if param.nargs == -1 else "")
+            pieces.append(name if param.required else f"[{name}]")
+    subcommands = getattr(command, "commands", None)
+    if subcommands:
+        pieces.append("COMMAND [ARGS]...")
     lines = [f"## `{path}`", "", (command.help or "").strip().split("\n\n")[0], "",
-             "```text", f"{path} {usage}".rstrip(), "```", ""]
+             "```text", f"{path} {' '.join(pieces)}".rstrip(), "```", ""]
     rows = []
-    for param in command.params:
-        if getattr(param, "hidden", False):
-            continue
-        if isinstance(param, click.Argument):
-            name = f"`{param.human_readable_name}`"
+    for param in params:
+        if param.param_type_name == "argument":
+            name = f"`{param.name.upper()}`"
         else:
             name = ", ".join(f"`{o}`" for o in [*param.opts, *param.secondary_opts])
         help_text = " ".join((getattr(param, "help", None) or "").split())
-        default = param.default
-        if isinstance(param, click.Option) and not param.is_flag and default not in (None, (), [], False):
-            default = getattr(default, "value", default)
+        default = getattr(param.default, "value", param.default)
+        if (param.param_type_name == "option" and not param.is_flag and default not in (None, (), [], False)
+                and "default" not in help_text):
             help_text += f" (default: `{default}`)"
         rows.append(f"| {name} | {help_text.replace('|', '&#124;')} |")
     if rows:
         lines += ["| argument / option | meaning |", "| --- | --- |", *rows, ""]
-    if isinstance(command, click.Group):
-        sub_ctx = click.Context(command, info_name=path.split()[-1], parent=parent_ctx)
-        for name in command.list_commands(sub_ctx):
-            lines += _command_reference(f"{path} {name}", command.get_command(sub_ctx, name), sub_ctx)
+    for name, sub in (subcommands or {}).items():
+        lines += _command_reference(f"{path} {name}", sub)
     return lines
 
 
