@@ -253,9 +253,16 @@ def npm_modules(cache: Path, notify) -> Path:
     """`npm ci` from kb/web's lock file into a cache keyed by that lock file; returns its node_modules."""
     lock = (WEB_DIR / "package-lock.json").read_bytes()
     target = cache / hashlib.sha256(lock).hexdigest()[:16]
-    modules = target / "node_modules"
-    if (target / ".complete").is_file():
-        return modules
+    from filelock import FileLock
+
+    cache.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target) + ".lock", timeout=900):  # two builds at once: one installs, the other waits
+        if not (target / ".complete").is_file():
+            _npm_ci(target, notify)
+    return target / "node_modules"
+
+
+def _npm_ci(target: Path, notify) -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise SiteBuildError("building the site's search needs Node.js and npm (https://nodejs.org); not found on PATH")
@@ -270,7 +277,6 @@ def npm_modules(cache: Path, notify) -> Path:
     if done.returncode != 0:
         raise SiteBuildError(f"npm ci failed in {target}: {(done.stderr or done.stdout).strip()[-300:]}")
     (target / ".complete").write_text("ok\n")
-    return modules
 
 
 def bundle_worker(modules: Path, manifest: dict[str, str]) -> bytes:
