@@ -172,7 +172,12 @@ def quantize(export_folder: Path) -> bytes:
 
     from .onnx_model import QUANT_BLOCK
 
-    model = onnx.load(str(export_folder / "model.onnx"))  # with its external weights
+    with tempfile.TemporaryDirectory() as tmp:
+        # onnx refuses external weights with several hard links (as KB_HOME copies made with `cp -l` have)
+        for name in ("model.onnx", "model.onnx.data"):
+            if (export_folder / name).is_file():
+                shutil.copyfile(export_folder / name, Path(tmp) / name)
+        model = onnx.load(str(Path(tmp) / "model.onnx"))  # with its external weights
     if json.loads((export_folder / "kb-model.json").read_text()).get("weights") != "int8":
         import logging
 
