@@ -31,9 +31,15 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kb.index import (FLAT_MAX_VECTORS, assemble_index, build_lexical, chunk_page, read_index,  # noqa: E402
-                      write_index)
-from kb.search import Searcher  # noqa: E402
+from kb.index import (
+    FLAT_MAX_VECTORS,
+    assemble_index,
+    build_lexical,
+    chunk_page,
+    read_index,
+    write_index,
+)
+from kb.search import Searcher
 
 
 class Precomputed:

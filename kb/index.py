@@ -30,9 +30,9 @@ import re
 import struct
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .errors import KbError
 from .pages import Library, Page, page_files
@@ -72,7 +72,7 @@ class Chunk:
 
 def plain(markdown: str) -> str:
     """Markdown to embeddable prose: links to their text, no emphasis marks or code fences."""
-    text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
+    text = re.sub(r"```.*?```", " ", markdown, flags=re.DOTALL)
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"[*_`>#]+", "", text)
     return " ".join(text.split())
@@ -106,7 +106,7 @@ class Strings:
         self.blob, self.offsets = blob, offsets
 
     @classmethod
-    def pack(cls, items: list[str]) -> "Strings":
+    def pack(cls, items: list[str]) -> Strings:
         import numpy as np
 
         encoded = [s.encode("utf-8") for s in items]
@@ -247,7 +247,7 @@ class Index:
     chunk_labels: Strings
     chunk_texts: Strings
     vectors: object  # float32 (n_chunks, dim)
-    lexical: "LexicalIndex"
+    lexical: LexicalIndex
     files: list[FileStamp] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "file:line: message" of pages left out at build time
     ivf: Ivf | None = None
@@ -429,7 +429,7 @@ def write_index(index: Index, path: Path) -> None:
     header = json.dumps({
         "format": FORMAT, "chunker": CHUNKER, "model": index.model, "dim": index.dim,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "pages": len(index.slugs),
-        "chunks": int(len(index.vectors)), "search": "flat" if index.ivf is None else "ivf",
+        "chunks": len(index.vectors), "search": "flat" if index.ivf is None else "ivf",
         "ivf_nprobe": index.ivf.nprobe if index.ivf is not None else None,
         "stopwords": sorted(index.lexical.stopwords), "problems": index.problems, "sections": table,
         "payload_bytes": offset, "payload_sha256": full.hexdigest(), "meta_sha256": meta.hexdigest(),
@@ -537,7 +537,7 @@ class BuildStats:
 
 
 def assemble_index(model: str, dim: int, pages: list[Page], chunks_of: dict[str, list[Chunk]], vectors_of: dict,
-                   lexical: "LexicalIndex", files: list[FileStamp] = (), problems: list[str] = (),
+                   lexical: LexicalIndex, files: list[FileStamp] = (), problems: list[str] = (),
                    flat_max: int = FLAT_MAX_VECTORS) -> Index:
     """An Index from pages, their chunks and vectors (also used by benchmarks/scale.py with synthetic vectors)."""
     import numpy as np

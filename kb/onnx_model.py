@@ -172,7 +172,10 @@ def _quantize_if_faithful(folder: Path, reference: np.ndarray) -> None:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:  # the module calls logging.basicConfig(level=INFO) on import: undo that, and keep its own logger quiet
-        from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
+        from onnxruntime.quantization.matmul_nbits_quantizer import (
+            DefaultWeightOnlyQuantConfig,
+            MatMulNBitsQuantizer,
+        )
     except ImportError:
         return
     finally:

@@ -11,8 +11,8 @@ BM25 over weighted fields (dev 0.867 but held-out 0.845 < 0.865), title-prefixed
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .index import Index
 from .pages import Page

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from conftest import run_kb, write_page
 
 import kb
@@ -113,3 +116,92 @@ def test_stored_bm25_weights_score_exactly_as_bm25s(engine):
         tokens = [t for t in lexical.tokens(query) if t in reference.vocab_dict]
         expected = reference.get_scores(tokens) if tokens else np.zeros(len(pages))
         assert np.allclose(lexical.scores(query), expected, atol=1e-5)
+
+
+def test_a_fresh_index_answers_without_parsing_pages_and_reparses_only_after_a_change(tmp_path, fresh_home,
+                                                                                      monkeypatch):
+    from kb import api
+
+    monkeypatch.setenv("KB_HOME", str(fresh_home))
+    _library(tmp_path, n=5)
+    _engine(tmp_path).build_index()
+    parsed = []
+    real_parse = api.parse_page
+    monkeypatch.setattr(api, "parse_page", lambda path, origin: parsed.append(path) or real_parse(path, origin))
+    monkeypatch.setattr(api, "load_library", lambda dirs: pytest.fail("the whole library was parsed"))
+    answer = _engine(tmp_path).ask("topic number 3 about gradient 3", k=2)
+    assert answer.best.slug == "page-3" and answer.best.title == "Page 3"
+    assert len(parsed) == 2  # only the printed pages
+    monkeypatch.undo()
+    monkeypatch.setenv("KB_HOME", str(fresh_home))
+    page = tmp_path / "concepts" / "debugging" / "page-1.md"
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 10**9))  # touched, same content
+    notices = []
+    assert _engine(tmp_path, notices).ask("topic number 1 about gradient 1").best.slug == "page-1"
+    assert notices == []  # same content hashes: nothing re-embedded, only the stamps refreshed
+    assert read_index(second_path(fresh_home)).files == kb.index.scan_files([(tmp_path / "concepts", "x")])
+
+
+def second_path(home):
+    [path] = [p for p in (home / "index").glob("*.kbi") if len(read_index(p)) == 5]
+    return path
+
+
+def _synthetic_index(n_pages=400, chunks=8, dim=32, seed=0):
+    """An index of random unit vectors grouped into pages (no model): for the search layout only."""
+    import numpy as np
+
+    from kb.index import Chunk, build_lexical
+    from kb.pages import Page
+
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(n_pages, dim))
+    pages, chunks_of, vectors_of = [], {}, {}
+    for i in range(n_pages):
+        slug = f"p{i}"
+        pages.append(Page(slug, "debugging", f"Page {i}", "s", ("a",), (), (), (), {}, "", Path(f"/x/{slug}.md"),
+                          "built-in", f"{i:064x}"))
+        chunks_of[slug] = [Chunk(slug, "symptom", f"c{j}", f"c{j}") for j in range(chunks)]
+        vectors = centers[i] + 0.6 * rng.normal(size=(chunks, dim))
+        vectors_of[slug] = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    return pages, chunks_of, vectors_of, build_lexical(pages)
+
+
+def test_the_approximate_search_finds_what_exact_search_finds(tmp_path, monkeypatch):
+    import time
+
+    import numpy as np
+
+    from kb import index as kb_index
+    from kb.index import assemble_index, write_index
+    from kb.search import Searcher
+
+    pages, chunks_of, vectors_of, lexical = _synthetic_index()
+    built = assemble_index("m", 32, pages, chunks_of, vectors_of, lexical, flat_max=1000)  # 3,200 vectors: IVF
+    assert built.ivf is not None
+    monkeypatch.setattr(kb_index, "FULL_CHECK_MAX_BYTES", 1024)  # exercise the big-file path: pread, no checksum of vectors
+    write_index(built, tmp_path / "big.kbi")
+    approximate = read_index(tmp_path / "big.kbi")
+    assert isinstance(approximate.vectors, kb_index.VectorFile)
+    exact = read_index(tmp_path / "big.kbi")
+    exact.ivf = None
+    rng = np.random.default_rng(1)
+    queries = np.asarray(approximate.vectors[rng.choice(len(approximate.vectors), 50, replace=False)])
+    queries = queries + 0.3 * rng.normal(size=queries.shape).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+
+    class Fixed:
+        def encode(self, texts):
+            return queries[[int(t) for t in texts]]
+
+    def top10(index):
+        searcher = Searcher(index, Fixed(), lambda slug: next(p for p in pages if p.slug == slug))
+        return [[r.slug for r in searcher.search(str(i), str(i), k=10, mode="dense").results] for i in range(50)]
+
+    start = time.perf_counter()
+    found = top10(approximate)
+    seconds = time.perf_counter() - start
+    wanted = top10(exact)
+    recall = np.mean([len(set(f) & set(w)) / 10 for f, w in zip(found, wanted)])
+    assert recall >= 0.95, recall
+    assert seconds < 5, seconds  # 50 queries
