@@ -465,18 +465,24 @@ def _overfitting(ctx: _Context) -> Finding | None:
     if not (math.isfinite(t_best) and t_end <= (1 - OVERFIT_TRAIN_FALL) * t_best):
         return None
     confidence = "high" if rise >= 0.25 and after >= 5 else "medium"
-    start_i = i_min + 1
-    evidence = (f"{v.name} was lowest at {ctx.where(v, i_min)} ({_fmt(best)}) and rose to {_fmt(end)} (+{rise:.0%}) "
-                f"over the next {after} evaluations, while training {ctx.metric} kept falling from {_fmt(t_best)} to "
-                f"{_fmt(t_end)}. Overfitting started after {ctx.where(v, i_min)}; the best checkpoint is there.")
-    data = {"best": {**ctx.where.data(v, i_min), "value": _num(best)}, "started": ctx.where.data(v, start_i),
+    # the smoothed minimum finds the turn; the checkpoint to keep is the evaluation that was really lowest there
+    lo = max(0, i_min - 1)
+    i_best = lo + int(np.argmin(v.y[lo:i_min + 2]))
+    raw_best = float(v.y[i_best])
+    start_i = i_best + 1
+    shown_rise = (end - raw_best) / raw_best if raw_best > 0 else rise
+    evidence = (f"{v.name} was lowest at {ctx.where(v, i_best)} ({_fmt(raw_best)}) and rose to {_fmt(end)} "
+                f"(+{shown_rise:.0%}) over the next {len(v) - 1 - i_best} evaluations, while training {ctx.metric} "
+                f"kept falling from {_fmt(t_best)} to {_fmt(t_end)}. Overfitting started after "
+                f"{ctx.where(v, i_best)}; the best checkpoint is there.")
+    data = {"best": {**ctx.where.data(v, i_best), "value": _num(raw_best)}, "started": ctx.where.data(v, start_i),
             "val_end": _num(end), "rise": _num(rise), "evaluations_after_best": after,
             "train_at_best": _num(t_best), "train_end": _num(t_end)}
     if ctx.log.val_acc is not None and len(ctx.log.val_acc) == len(ctx.log.val) and not ctx.higher_is_better:
         acc = ctx.log.val_acc.y[np.argsort(ctx.log.val_acc.x, kind="stable")][: len(v)]
         if len(acc) == len(v):
-            evidence += f" Validation accuracy meanwhile: {_fmt(acc[i_min])} -> {_fmt(acc[-1])}."
-            data["val_acc_at_best"], data["val_acc_end"] = _num(acc[i_min]), _num(acc[-1])
+            evidence += f" Validation accuracy meanwhile: {_fmt(acc[i_best])} -> {_fmt(acc[-1])}."
+            data["val_acc_at_best"], data["val_acc_end"] = _num(acc[i_best]), _num(acc[-1])
     return Finding("overfitting", f"Overfitting from {ctx.where(v, start_i)}", "problem", confidence, evidence,
                    f"validation {ctx.metric} (3-point rolling median) reaches its minimum, then the median of its "
                    f"last 3 values is >= {OVERFIT_MIN_RISE:.0%} above it (Prechelt's generalization loss GL > "
@@ -484,7 +490,7 @@ def _overfitting(ctx: _Context) -> Finding | None:
                    f"significant upward slope since (t >= 2), while training {ctx.metric} falls >= "
                    f"{OVERFIT_TRAIN_FALL:.0%}; high when >= 25% above and >= 5 evaluations after",
                    ("overfitting", "early-stopping", "weight-decay", "data-augmentation", "small-dataset"), data,
-                   (Event(float(v.x[i_min]), "overfitting after best val"),))
+                   (Event(float(v.x[i_best]), "overfitting after best val"),))
 
 
 def _underfitting(ctx: _Context) -> Finding | None:
