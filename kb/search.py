@@ -21,7 +21,8 @@ LEXICAL_WEIGHT = 0.35  # bonus for the page with the best BM25 score; others get
 DENSE_TOP = 3  # a page's dense score: (best chunk + mean of its best DENSE_TOP chunks) / 2
 CONFIDENT_SCORE = 0.42  # best chunk cosine below this = "no confident match"; on the dev set it keeps
 # 99.5% of on-topic queries confident and answers 94% of off-topic ones "no confident match"
-CANDIDATE_PAGES = 64  # IVF only: pages re-scored exactly, from the best partial dense and the best BM25 scores
+CANDIDATE_PAGES = 256  # IVF only: pages re-scored exactly, from the best code scores and the best BM25 scores
+# (10,000 synthetic pages: fused recall@10 vs exact 0.971 with 64, 1.000 with 256, p50 9.2 vs 9.8 ms)
 
 
 @dataclass(frozen=True)
