@@ -48,9 +48,9 @@ EMBEDDED_SECTIONS = ("You see", "Try this first", "Why", "Check", "Fixes, in ord
 # above it an inverted file (IVF) probes IVF_NPROBE of 2*sqrt(n) clusters. Measured: benchmarks/scale.py.
 FLAT_MAX_VECTORS = 50_000
 IVF_NPROBE = 32
-# Files up to this size are read whole and checksummed on every load (66 pages: 2 MB, ~1 ms). Bigger ones are
-# memory-mapped, their vectors read with pread (only the rows a query needs: a memory map would count whole
-# page-cache folios in RSS), and only their small sections are checksummed (the size check catches truncation).
+# Files up to this size are read whole and checksummed on every load (66 pages: 2 MB, ~1 ms). Of bigger ones
+# only the small sections are read and checksummed (the size check catches truncation); the bulk sections
+# (vectors, int8 codes, chunk texts, BM25 postings) are read with pread, only the parts a query needs.
 FULL_CHECK_MAX_BYTES = 64 << 20
 
 Notify = Callable[[str], None]
@@ -186,16 +186,17 @@ def build_ivf(vectors, n_clusters: int | None = None, seed: int = 1234) -> Ivf:
     return Ivf(np.ascontiguousarray(kmeans.centroids, dtype=np.float32), order, offsets, codes, scales)
 
 
-class VectorFile:
-    """An (n, dim) array section of a big index file, read with pread: only the rows asked for are read."""
+class ArrayFile:
+    """A numpy section of a big index file, read with pread: only the rows (or bytes) asked for are read.
+    Supports what the engine uses: len, [int], [slice], [array of rows], `vectors @ q` in blocks, np.asarray."""
 
     BLOCK_ROWS = 16384
 
-    def __init__(self, handle, offset: int, shape: tuple[int, int], dtype: str = "<f4"):
+    def __init__(self, handle, offset: int, shape: tuple[int, ...], dtype: str):
         import numpy as np
 
-        self.handle, self.offset, self.shape, self.dtype = handle, offset, shape, np.dtype(dtype)
-        self.row_bytes = self.dtype.itemsize * shape[1]
+        self.handle, self.offset, self.shape, self.dtype = handle, offset, tuple(shape), np.dtype(dtype)
+        self.row_bytes = self.dtype.itemsize * int(np.prod(self.shape[1:], dtype=np.int64))
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -204,7 +205,7 @@ class VectorFile:
         import numpy as np
 
         data = os.pread(self.handle.fileno(), count * self.row_bytes, self.offset + first * self.row_bytes)
-        return np.frombuffer(data, dtype=self.dtype).reshape(count, self.shape[1])
+        return np.frombuffer(data, dtype=self.dtype).reshape(count, *self.shape[1:])
 
     def __getitem__(self, key):
         import numpy as np
@@ -212,12 +213,14 @@ class VectorFile:
         if isinstance(key, slice):
             first, stop, _ = key.indices(len(self))
             return self._read(first, max(stop - first, 0))
+        if np.ndim(key) == 0:
+            return self._read(int(key), 1)[0]
         rows = np.asarray(key, dtype=np.int64)
         order = np.argsort(rows, kind="stable")
         ordered = rows[order]
         starts = np.flatnonzero(np.r_[True, np.diff(ordered) != 1])  # runs of consecutive rows: one read each
         lengths = np.diff(np.r_[starts, len(ordered)])
-        out = np.empty((len(rows), self.shape[1]), dtype=self.dtype)
+        out = np.empty((len(rows), *self.shape[1:]), dtype=self.dtype)
         if len(rows):
             out[order] = np.concatenate([self._read(first, count)
                                          for first, count in zip(ordered[starts].tolist(), lengths.tolist())])
@@ -231,6 +234,12 @@ class VectorFile:
 
     def __array__(self, dtype=None, copy=None):
         return self[0:len(self)] if dtype is None else self[0:len(self)].astype(dtype)
+
+    def tobytes(self) -> bytes:
+        return self[0:len(self)].tobytes()
+
+    def tolist(self) -> list:
+        return self[0:len(self)].tolist()
 
 
 @dataclass
@@ -380,7 +389,7 @@ class CorruptIndex(Exception):
 
 # Bulk sections, not checksummed on load when the file is big (see FULL_CHECK_MAX_BYTES).
 BIG_SECTIONS = ("vectors", "chunk_kind", "chunk_label_blob", "chunk_label_offsets", "chunk_text_blob",
-                "chunk_text_offsets", "bm25_data", "bm25_indices", "ivf_order", "ivf_codes")
+                "chunk_text_offsets", "bm25_data", "bm25_indices", "ivf_order", "ivf_codes")  # read on demand
 
 
 def _sections(index: Index) -> dict:
@@ -450,77 +459,84 @@ def write_index(index: Index, path: Path) -> None:
 
 
 def read_index(path: Path) -> Index:
-    """Load and verify an index file; CorruptIndex when it is truncated, tampered with or from another version."""
-    import mmap
+    """Load and verify an index file; CorruptIndex when it is truncated, tampered with or from another version.
 
+    Files up to FULL_CHECK_MAX_BYTES are read whole and fully checksummed. Bigger ones are never read whole (nor
+    memory-mapped: the kernel would map whole page-cache folios around every random read and count them in RSS):
+    their small sections are read and checksummed, their bulk sections (BIG_SECTIONS) are read on demand.
+    """
     import numpy as np
 
-    vector_file = None
+    big = None  # the open file of a big index
     try:
-        with path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > FULL_CHECK_MAX_BYTES:
-                blob = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
-                vector_file = path.open("rb")
-            else:
-                blob = memoryview(handle.read())
+        handle = path.open("rb")
+        size = os.fstat(handle.fileno()).st_size
+        if size > FULL_CHECK_MAX_BYTES:
+            big = handle
+            head = os.pread(handle.fileno(), 1 << 20, 0)
+        else:
+            with handle:
+                head = memoryview(handle.read())  # sections are views into it, 64-byte aligned as in the file
     except (OSError, ValueError) as exc:
         raise CorruptIndex(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        if blob[:len(MAGIC)] != MAGIC:
+        if head[:len(MAGIC)] != MAGIC:
             raise ValueError("not a kb index file")
-        (header_len,) = struct.unpack_from("<Q", blob, len(MAGIC))
+        (header_len,) = struct.unpack_from("<Q", head, len(MAGIC))
         start = len(MAGIC) + 8 + header_len
-        header = json.loads(bytes(blob[len(MAGIC) + 8:start]).decode("utf-8"))
+        if big is not None and start > len(head):
+            head = os.pread(big.fileno(), start, 0)
+        header = json.loads(bytes(head[len(MAGIC) + 8:start]).decode("utf-8"))
         if header.get("format") != FORMAT or header.get("chunker") != CHUNKER:
             raise ValueError("written by another version of kb")
         start += -start % ALIGN
-        payload = blob[start:]
-        if len(payload) != header["payload_bytes"]:
+        if size - start != header["payload_bytes"]:
             raise ValueError("payload size does not match the header (truncated?)")
-        full = len(blob) <= FULL_CHECK_MAX_BYTES
+        sections: dict = {}
         digest, end = hashlib.sha256(), 0
-        for name, (offset, nbytes, _dtype, _shape) in header["sections"].items():
-            if full or name not in BIG_SECTIONS:
-                digest.update(payload[end:offset + nbytes])  # with the alignment padding before it
+        for name, (offset, nbytes, dtype, shape) in header["sections"].items():
+            if big is not None and name in BIG_SECTIONS:
+                sections[name] = ArrayFile(big, start + offset, tuple(shape), dtype)
+            else:
+                digest.update(b"\0" * (offset - end))  # the alignment padding before it
+                data = head[start + offset:start + offset + nbytes] if big is None else \
+                    os.pread(big.fileno(), nbytes, start + offset)
+                if len(data) != nbytes:
+                    raise ValueError(f"section {name} is truncated")
+                digest.update(data)
+                sections[name] = np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape)
             end = offset + nbytes
-        if digest.hexdigest() != header["payload_sha256" if full else "meta_sha256"]:
+        if big is None:
+            if digest.hexdigest() != header["payload_sha256"]:
+                raise ValueError("checksum mismatch (truncated or corrupt)")
+        elif digest.hexdigest() != header["meta_sha256"]:
             raise ValueError("checksum mismatch (truncated or corrupt)")
 
-        def section(name):
-            offset, nbytes, dtype, shape = header["sections"][name]
-            return np.frombuffer(payload, dtype=np.dtype(dtype), count=nbytes // np.dtype(dtype).itemsize,
-                                 offset=offset).reshape(shape)
-
-        def rows_section(name):  # big files: read rows on demand instead of mapping whole folios
-            if vector_file is None:
-                return section(name)
-            offset, _nbytes, dtype, shape = header["sections"][name]
-            return VectorFile(vector_file, start + offset, tuple(shape), dtype)
-
         def text(name) -> str:
-            return section(name).tobytes().decode("utf-8")
+            return sections[name].tobytes().decode("utf-8")
 
         slugs = text("page_slug").split("\n") if header["pages"] else []
         vocab = text("bm25_vocab").split("\n") if header["sections"]["bm25_vocab"][1] else []
         lexical = LexicalIndex(slugs, {t: i for i, t in enumerate(vocab)}, frozenset(header["stopwords"]),
-                               section("bm25_data"), section("bm25_indices"), section("bm25_indptr"))
+                               sections["bm25_data"], sections["bm25_indices"], sections["bm25_indptr"])
         hashes = text("page_hash")
-        files = zip(Strings(section("file_path_blob"), section("file_path_offsets")).tolist(),
-                    section("file_mtime").tolist(), section("file_size").tolist())
+        files = zip(Strings(sections["file_path_blob"], sections["file_path_offsets"]).tolist(),
+                    sections["file_mtime"].tolist(), sections["file_size"].tolist())
         ivf = None
         if header["search"] == "ivf":
-            ivf = Ivf(section("ivf_centroids"), section("ivf_order"), section("ivf_offsets"), rows_section("ivf_codes"),
-                      section("ivf_scales"), header["ivf_nprobe"])
+            ivf = Ivf(sections["ivf_centroids"], sections["ivf_order"], sections["ivf_offsets"],
+                      sections["ivf_codes"], sections["ivf_scales"], header["ivf_nprobe"])
         index = Index(header["model"], header["dim"], slugs,
                       text("page_path").split("\0") if slugs else [],
-                      [hashes[i:i + 64] for i in range(0, len(hashes), 64)], section("page_first"),
-                      section("chunk_kind"), Strings(section("chunk_label_blob"), section("chunk_label_offsets")),
-                      Strings(section("chunk_text_blob"), section("chunk_text_offsets")), rows_section("vectors"),
+                      [hashes[i:i + 64] for i in range(0, len(hashes), 64)], sections["page_first"],
+                      sections["chunk_kind"], Strings(sections["chunk_label_blob"], sections["chunk_label_offsets"]),
+                      Strings(sections["chunk_text_blob"], sections["chunk_text_offsets"]), sections["vectors"],
                       lexical, list(files), list(header["problems"]), ivf, path)
         if index.vectors.shape != (header["chunks"], header["dim"]) or int(index.page_first[-1]) != header["chunks"]:
             raise ValueError("vector count does not match the manifest")
-    except (ValueError, KeyError, TypeError, IndexError, struct.error, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, struct.error, UnicodeDecodeError, OSError) as exc:
+        if big is not None:
+            big.close()
         raise CorruptIndex(f"{path}: {exc}") from None
     return index
 

@@ -182,7 +182,7 @@ def test_the_approximate_search_finds_what_exact_search_finds(tmp_path, monkeypa
     monkeypatch.setattr(kb_index, "FULL_CHECK_MAX_BYTES", 1024)  # exercise the big-file path: pread, no checksum of vectors
     write_index(built, tmp_path / "big.kbi")
     approximate = read_index(tmp_path / "big.kbi")
-    assert isinstance(approximate.vectors, kb_index.VectorFile)
+    assert isinstance(approximate.vectors, kb_index.ArrayFile)
     exact = read_index(tmp_path / "big.kbi")
     exact.ivf = None
     rng = np.random.default_rng(1)
