@@ -37,7 +37,7 @@ from pathlib import Path
 from .errors import KbError
 from .pages import Library, Page, page_files
 
-FORMAT = 3
+FORMAT = 4
 CHUNKER = 1  # bump when chunk_page changes: every page is re-embedded
 MAGIC = b"KBINDEX\n"
 ALIGN = 64
@@ -260,6 +260,7 @@ class Index:
     files: list[FileStamp] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "file:line: message" of pages left out at build time
     ivf: Ivf | None = None
+    exact: ExactIndex | None = None
     path: Path | None = None
 
     def __len__(self) -> int:
@@ -375,6 +376,80 @@ def build_lexical(pages: list[Page]) -> LexicalIndex:
                         np.asarray(scores["indptr"], np.int32))
 
 
+EXACT_TOKEN_RE = re.compile(r"[a-z0-9]+")
+EXACT_WINDOW = 6  # an error string of at least this many words matches when it occurs anywhere in the query
+ERROR_RE = re.compile(r"(Error|Exception|Warning)\b")
+
+
+def exact_text(text: str) -> str:
+    """What exact matching compares: lowercase letters and digits, one space between runs."""
+    return " ".join(EXACT_TOKEN_RE.findall(text.lower()))
+
+
+def exact_hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+def exact_keys(page: Page) -> tuple[set[str], set[str]]:
+    """(keys the whole query must equal: slug, title, aliases, short error strings; error strings of at least
+    EXACT_WINDOW words that the query must contain, as a pasted message or log does)."""
+    equal = {exact_text(k) for k in (page.slug, page.title, *page.aliases)}
+    contained = set()
+    for symptom in page.symptoms:
+        if ERROR_RE.search(symptom):
+            key = exact_text(symptom)
+            (contained if len(key.split()) >= EXACT_WINDOW else equal).add(key)
+    return equal - {""}, contained
+
+
+@dataclass
+class ExactIndex:
+    """Exact matches of a query against slugs, titles, aliases and error strings, by 64-bit hashes kept sorted
+    (a query hashes itself and each of its EXACT_WINDOW-word windows; contained keys are then verified)."""
+
+    equal_hash: object  # uint64, sorted
+    equal_page: object  # int32
+    contained_hash: object  # uint64 of the key's first EXACT_WINDOW words, sorted
+    contained_page: object  # int32
+    contained_keys: Strings  # the whole key, same order
+
+    def pages(self, text: str) -> set[int]:
+        """Indices of the pages that `text` matches exactly."""
+        import numpy as np
+
+        query = exact_text(text)
+        words = query.split()
+        found = set()
+        for hashes, owners, probes in (
+                (self.equal_hash, self.equal_page, [query]),
+                (self.contained_hash, self.contained_page,
+                 [" ".join(words[i:i + EXACT_WINDOW]) for i in range(len(words) - EXACT_WINDOW + 1)])):
+            if not len(hashes) or not probes:
+                continue
+            wanted = np.array([exact_hash(p) for p in probes], dtype=np.uint64)
+            lo, hi = np.searchsorted(hashes, wanted, "left"), np.searchsorted(hashes, wanted, "right")
+            for a, b in zip(lo.tolist(), hi.tolist()):
+                for row in range(a, b):
+                    if owners is self.equal_page or self.contained_keys[row] in query:
+                        found.add(int(owners[row]))
+        return found
+
+
+def build_exact(pages: list[Page]) -> ExactIndex:
+    import numpy as np
+
+    equal, contained = [], []
+    for i, page in enumerate(pages):
+        keys_equal, keys_contained = exact_keys(page)
+        equal += [(exact_hash(k), i) for k in keys_equal]
+        contained += [(exact_hash(" ".join(k.split()[:EXACT_WINDOW])), i, k) for k in keys_contained]
+    equal.sort()
+    contained.sort()
+    return ExactIndex(np.array([h for h, _ in equal], dtype=np.uint64), np.array([i for _, i in equal], np.int32),
+                      np.array([h for h, _, _ in contained], dtype=np.uint64),
+                      np.array([i for _, i, _ in contained], np.int32), Strings.pack([k for _, _, k in contained]))
+
+
 def index_path(home: Path, model: str, concept_dirs) -> Path:
     """One index file per (model, set of concept directories)."""
     key = json.dumps([model, sorted(str(Path(d).resolve()) for d, _ in concept_dirs)])
@@ -413,6 +488,13 @@ def _sections(index: Index) -> dict:
         "bm25_data": np.asarray(lex.data, dtype="<f4"), "bm25_indices": np.asarray(lex.indices, dtype="<i4"),
         "bm25_indptr": np.asarray(lex.indptr, dtype="<i4"),
     }
+    if index.exact is not None:
+        sections.update(exact_equal_hash=np.asarray(index.exact.equal_hash, "<u8"),
+                        exact_equal_page=np.asarray(index.exact.equal_page, "<i4"),
+                        exact_contained_hash=np.asarray(index.exact.contained_hash, "<u8"),
+                        exact_contained_page=np.asarray(index.exact.contained_page, "<i4"),
+                        exact_key_blob=index.exact.contained_keys.blob,
+                        exact_key_offsets=index.exact.contained_keys.offsets)
     if index.ivf is not None:
         sections.update(ivf_centroids=np.asarray(index.ivf.centroids, "<f4"),
                         ivf_order=np.asarray(index.ivf.order, "<i4"), ivf_offsets=np.asarray(index.ivf.offsets, "<i8"),
@@ -526,12 +608,17 @@ def read_index(path: Path) -> Index:
         if header["search"] == "ivf":
             ivf = Ivf(sections["ivf_centroids"], sections["ivf_order"], sections["ivf_offsets"],
                       sections["ivf_codes"], sections["ivf_scales"], header["ivf_nprobe"])
+        exact = None
+        if "exact_equal_hash" in sections:
+            exact = ExactIndex(sections["exact_equal_hash"], sections["exact_equal_page"],
+                               sections["exact_contained_hash"], sections["exact_contained_page"],
+                               Strings(sections["exact_key_blob"], sections["exact_key_offsets"]))
         index = Index(header["model"], header["dim"], slugs,
                       text("page_path").split("\0") if slugs else [],
                       [hashes[i:i + 64] for i in range(0, len(hashes), 64)], sections["page_first"],
                       sections["chunk_kind"], Strings(sections["chunk_label_blob"], sections["chunk_label_offsets"]),
                       Strings(sections["chunk_text_blob"], sections["chunk_text_offsets"]), sections["vectors"],
-                      lexical, list(files), list(header["problems"]), ivf, path)
+                      lexical, list(files), list(header["problems"]), ivf, exact, path)
         if index.vectors.shape != (header["chunks"], header["dim"]) or int(index.page_first[-1]) != header["chunks"]:
             raise ValueError("vector count does not match the manifest")
     except (ValueError, KeyError, TypeError, IndexError, struct.error, UnicodeDecodeError, OSError) as exc:
@@ -568,7 +655,8 @@ def assemble_index(model: str, dim: int, pages: list[Page], chunks_of: dict[str,
     return Index(model, dim, [p.slug for p in pages], [str(p.path) for p in pages], [p.content_hash for p in pages],
                  first, np.array([KINDS.index(c.kind) for c in chunks], dtype=np.uint8),
                  Strings.pack([c.label for c in chunks]), Strings.pack([c.text for c in chunks]), vectors, lexical,
-                 list(files), list(problems), build_ivf(vectors) if len(vectors) > flat_max else None)
+                 list(files), list(problems), build_ivf(vectors) if len(vectors) > flat_max else None,
+                 build_exact(pages))
 
 
 def build_index(library: Library, embedder, donors: list[Index] = (), progress: Progress | None = None,

@@ -21,6 +21,8 @@ LEXICAL_WEIGHT = 0.35  # bonus for the page with the best BM25 score; others get
 DENSE_TOP = 3  # a page's dense score: (best chunk + mean of its best DENSE_TOP chunks) / 2
 CONFIDENT_SCORE = 0.42  # best chunk cosine below this = "no confident match"; on the dev set it keeps
 # 99.5% of on-topic queries confident and answers 94% of off-topic ones "no confident match"
+EXACT_BONUS = 1.0  # a query equal to a page's slug, title or alias, or containing one of its error strings verbatim:
+# that page first (ahead of any page without an exact match), and the answer is confident
 CANDIDATE_PAGES = 256  # IVF only: pages re-scored exactly, from the best code scores and the best BM25 scores
 # (10,000 synthetic pages: fused recall@10 vs exact 0.971 with 64, 1.000 with 256, p50 9.2 vs 9.8 ms)
 
@@ -117,8 +119,11 @@ class Searcher:
             return Answer(query, searched, False, [])
         vector = self.embedder.encode([searched])[0]
         lexical = self.lexical.scores(searched)
-        best, top_mean, best_row = self.dense(vector, lexical)
-        scores = page_scores(best, top_mean, lexical, mode)
+        exact = np.zeros(len(index), dtype=np.float32)
+        if index.exact is not None:
+            exact[sorted(index.exact.pages(query) | index.exact.pages(searched))] = 1.0
+        best, top_mean, best_row = self.dense(vector, lexical + exact)
+        scores = page_scores(best, top_mean, lexical, mode, exact)
         reached = np.isfinite(best)
         ranked = [int(i) for i in np.argsort(-scores, kind="stable") if reached[i]][:max(k, 1)]
         dense = (best + top_mean) / 2
@@ -138,17 +143,20 @@ class Searcher:
                 related=tuple(r for r in page.related if r in index.page_row), try_first=page.try_first,
                 dense_score=float(dense[i]), dense_rank=int(dense_rank[i]), lexical_score=float(lexical[i]),
                 lexical_rank=int(lexical_rank[i]) if lexical[i] > 0 else None))
-        confident = bool(results) and float(best[reached].max()) >= CONFIDENT_SCORE
+        confident = bool(results) and (float(best[reached].max()) >= CONFIDENT_SCORE
+                                       or bool(exact.any()) and mode == "fused")
         return Answer(query, searched, confident, results)
 
 
-def page_scores(best, top_mean, bm25, mode: str = "fused"):
+def page_scores(best, top_mean, bm25, mode: str = "fused", exact=None):
     """THE ranking, per page (numpy float arrays over pages, in Index.slugs order):
 
         dense = (best + top_mean) / 2      best: cosine of the page's best chunk; top_mean: mean cosine of its
                                             best DENSE_TOP chunks (fewer if the page has fewer)
         fused = dense + LEXICAL_WEIGHT * bm25 / max(bm25)    (max over all pages; the term is 0 when every
                                             page's BM25 is 0)
+                + EXACT_BONUS * exact       exact: 1 for pages the query matches exactly (kb.index.ExactIndex),
+                                            else 0
 
     Pages sort by descending score (ties: index order). "dense" and "lexical" modes are the two halves alone.
     """
@@ -157,7 +165,9 @@ def page_scores(best, top_mean, bm25, mode: str = "fused"):
     if mode == "lexical":
         return lexical
     dense = (best + top_mean) / 2
-    return dense if mode == "dense" else dense + LEXICAL_WEIGHT * lexical
+    if mode == "dense":
+        return dense
+    return dense + LEXICAL_WEIGHT * lexical + (EXACT_BONUS * exact if exact is not None else 0.0)
 
 
 def _top(values, n: int):

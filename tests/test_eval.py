@@ -44,3 +44,20 @@ def test_eval_cli_json(engine):
     result = CliRunner().invoke(app, ["eval", "--json", str(QUERIES)])
     data = json.loads(result.stdout)
     assert {"top1", "top3", "mrr", "misses", "no_match_rate"} <= set(data) and 0 <= data["mrr"] <= 1
+
+
+def test_slugs_titles_aliases_and_pasted_error_strings_hit_their_page_exactly(engine):
+    from kb.index import ERROR_RE, exact_text
+
+    owners: dict[str, set[str]] = {}
+    for page in engine.library:
+        for key in (page.slug, page.title, *page.aliases, *(s for s in page.symptoms if ERROR_RE.search(s))):
+            owners.setdefault(exact_text(key), set()).add(page.slug)
+    wrong = []
+    for page in engine.library:
+        for key in (page.slug, page.title, *page.aliases, *(s for s in page.symptoms if ERROR_RE.search(s))):
+            sharing = owners[exact_text(key)]
+            answer = engine.ask(key, k=len(sharing))
+            if not answer.confident or {r.slug for r in answer.results} != sharing:
+                wrong.append((key, sorted(sharing), [r.slug for r in answer.results]))
+    assert wrong == []
