@@ -95,7 +95,7 @@ def _onnx_export_folder(engine) -> Path:
 def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
     """Chunk vectors, chunk -> page, BM25 weights and the ranking constants, as the worker reads them."""
     from . import search
-    from .index import TOKEN_RE, bm25_tokens, page_text_for_bm25
+    from .index import EXACT_WINDOW, TOKEN_RE, bm25_tokens, exact_keys, page_text_for_bm25
 
     slugs = [slug for slug in index.slugs if slug in library.pages]  # index order: ties break as in kb ask
     position = {slug: i for i, slug in enumerate(slugs)}
@@ -115,6 +115,11 @@ def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
         words.update(TOKEN_RE.findall(page_text_for_bm25(library.pages[slug]).lower()))
     words = sorted(words - lexical.stopwords)
     stems = dict(zip(words, bm25_tokens(" ".join(words), lexical.stopwords)))
+    equal, contained = [], []  # exact matches (kb.index.ExactIndex): [key, page number]
+    for number, slug in enumerate(slugs):
+        keys_equal, keys_contained = exact_keys(library.pages[slug])
+        equal += [[key, number] for key in sorted(keys_equal)]
+        contained += [[key, number] for key in sorted(keys_contained)]
     parts: list[bytes] = []
     arrays: dict[str, dict] = {}
     offset = 0
@@ -131,7 +136,9 @@ def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
         "model": {"name": model_config["model"], "max_seq_length": model_config["max_seq_length"],
                   "pooling": model_config["pooling"], "dim": int(vectors.shape[1])},
         "ranking": {"lexical_weight": search.LEXICAL_WEIGHT, "dense_top": search.DENSE_TOP,
-                    "confident_score": search.CONFIDENT_SCORE, "results": RESULTS_SHOWN},
+                    "confident_score": search.CONFIDENT_SCORE, "exact_bonus": search.EXACT_BONUS,
+                    "exact_window": EXACT_WINDOW, "results": RESULTS_SHOWN},
+        "exact": {"equal": equal, "contained": contained},
         "pages": [{"slug": s, "title": library.pages[s].title, "summary": library.pages[s].summary,
                    "category": library.pages[s].category, "url": page_url(library.pages[s])} for s in slugs],
         "chunks": [{"kind": c.kind, "label": c.label if c.kind != "title" else ""} for c in chunks],

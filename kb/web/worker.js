@@ -110,6 +110,26 @@ function lexicalScores(text) {
   return out;
 }
 
+// --- exact matches: kb/index.py ExactIndex (slug, title, alias or short error string equal to the whole query;
+// an error string of at least exact_window words contained in it)
+const exactText = (text) => (text.toLowerCase().match(/[a-z0-9]+/g) || []).join(" ");
+
+function exactPages(texts) {
+  const { equal, contained } = index.meta.exact;
+  const window = index.meta.ranking.exact_window;
+  const found = new Set();
+  for (const text of texts) {
+    const query = exactText(text);
+    const padded = ` ${query} `;
+    for (const [key, page] of equal) if (key === query) found.add(page);
+    for (const [key, page] of contained) {
+      const head = key.split(" ").slice(0, window).join(" ");
+      if (padded.includes(` ${head} `) && query.includes(key)) found.add(page);
+    }
+  }
+  return found;
+}
+
 // --- dense: mean-pooled, normalized MiniLM embedding (kb/onnx_model.py)
 async function embed(text) {
   const { session, tokenizer } = model;
@@ -141,9 +161,10 @@ async function embed(text) {
 }
 
 // --- ranking: kb/search.py Searcher.search, mode "fused" (or "lexical" before the model is ready)
-function rank(text, vector) {
+function rank(query, text, vector) {
   const { pages, ranking } = index.meta;
   const lexical = lexicalScores(text);
+  const exact = exactPages([query, text]);
   let topLexical = 0;
   for (const s of lexical) topLexical = Math.max(topLexical, s);
   topLexical = topLexical || 1.0;
@@ -168,12 +189,17 @@ function rank(text, vector) {
       const mean = top.reduce((sum, h) => sum + h[0], 0) / top.length;
       const dense = (top[0][0] + mean) / 2;
       bestChunk = Math.max(bestChunk, top[0][0]);
-      scored.push({ page: p, score: dense + ranking.lexical_weight * lexical[p] / topLexical, chunk: top[0][1] });
+      const bonus = exact.has(p) ? ranking.exact_bonus : 0;
+      scored.push({ page: p, score: dense + ranking.lexical_weight * lexical[p] / topLexical + bonus,
+                    chunk: top[0][1] });
     });
-    confident = bestChunk >= ranking.confident_score;
+    confident = bestChunk >= ranking.confident_score || exact.size > 0;
   } else {
     scored = [];
-    lexical.forEach((s, p) => { if (s > 0) scored.push({ page: p, score: s / topLexical, chunk: null }); });
+    lexical.forEach((s, p) => {
+      const bonus = exact.has(p) ? ranking.exact_bonus : 0;
+      if (s > 0 || bonus) scored.push({ page: p, score: s / topLexical + bonus, chunk: null });
+    });
   }
   scored.sort((x, y) => y.score - x.score);
   return { confident, results: scored.slice(0, ranking.results) };
@@ -206,7 +232,7 @@ async function semantic(query) {
   const text = prepare(query);
   const vector = await embed(text);
   if (!state.timings.first_semantic_ms) state.timings.first_semantic_ms = performance.now() - state.timings.first_query_at;
-  answer(query, "semantic", rank(text, vector), started);
+  answer(query, "semantic", rank(query, text, vector), started);
 }
 
 async function onQuery(query) {
@@ -223,7 +249,7 @@ async function onQuery(query) {
     return;
   }
   const started = performance.now();
-  answer(query, "keyword", rank(prepare(query), null), started);
+  answer(query, "keyword", rank(query, prepare(query), null), started);
   await loadModel();
   if (model && state.latest === query) await semantic(query);
 }
