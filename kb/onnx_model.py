@@ -35,7 +35,9 @@ class ExportUnsupported(Exception):
 
 
 class OnnxEmbedder:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, model: bytes | None = None):
+        """The export in `folder`; `model` (a serialized ONNX model) replaces its model.onnx, e.g. to check a
+        re-quantized copy with the same tokenizer and pooling."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -44,7 +46,8 @@ class OnnxEmbedder:
         if self.config.get("format") != EXPORT_FORMAT:
             raise ValueError("export from another kb version")
         model_file = folder / "model.onnx"
-        if [(folder / f).stat().st_size for f in ("model.onnx", "model.onnx.data")] != self.config["onnx_bytes"]:
+        if model is None and [(folder / f).stat().st_size for f in ("model.onnx", "model.onnx.data")] != \
+                self.config["onnx_bytes"]:
             raise ValueError("model.onnx has the wrong size")
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         # tokenizer.json carries the hub's own truncation (128 for MiniLM); sentence-transformers cuts at its
@@ -58,7 +61,8 @@ class OnnxEmbedder:
         # Basic (semantics-preserving) graph rewrites only: session start is ~2x faster than with the default
         # fusions, and a single query runs equally fast (~3 ms) either way.
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-        self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(model if model is not None else str(model_file), options,
+                                            providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.dim = int(self.config["dim"])
 
@@ -162,12 +166,10 @@ def export(st_model, folder: Path, name: str) -> OnnxEmbedder:
     return OnnxEmbedder(folder)
 
 
-def _quantize_if_faithful(folder: Path, reference: np.ndarray) -> None:
-    """Replace the float32 model in `folder` by its weight-only int8 version if that embeds the probes within
-    MIN_COSINE_INT8 of sentence-transformers (`reference`); otherwise leave the float32 model."""
+def quantize_matmuls(model):
+    """kb's weight-only int8 (MatMulNBits, bits 8, blocks of QUANT_BLOCK) of an onnx ModelProto; None when
+    onnxruntime's quantizer cannot be imported."""
     import logging
-
-    import onnx
 
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
@@ -177,19 +179,30 @@ def _quantize_if_faithful(folder: Path, reference: np.ndarray) -> None:
             MatMulNBitsQuantizer,
         )
     except ImportError:
-        return
+        return None
     finally:
         root.handlers[:], root.level = handlers, level
         logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
     config = DefaultWeightOnlyQuantConfig(block_size=QUANT_BLOCK, is_symmetric=True, bits=8, accuracy_level=4)
-    quantizer = MatMulNBitsQuantizer(onnx.load(str(folder / "model.onnx")), bits=8, block_size=QUANT_BLOCK,
-                                     is_symmetric=True, accuracy_level=4, algo_config=config)
+    quantizer = MatMulNBitsQuantizer(model, bits=8, block_size=QUANT_BLOCK, is_symmetric=True, accuracy_level=4,
+                                     algo_config=config)
     quantizer.process()
+    return quantizer.model.model
+
+
+def _quantize_if_faithful(folder: Path, reference: np.ndarray) -> None:
+    """Replace the float32 model in `folder` by its weight-only int8 version if that embeds the probes within
+    MIN_COSINE_INT8 of sentence-transformers (`reference`); otherwise leave the float32 model."""
+    import onnx
+
+    quantized = quantize_matmuls(onnx.load(str(folder / "model.onnx")))
+    if quantized is None:
+        return
     trial = folder / "int8"
     trial.mkdir()
-    onnx.save_model(quantizer.model.model, str(trial / "model.onnx"), save_as_external_data=True,
+    onnx.save_model(quantized, str(trial / "model.onnx"), save_as_external_data=True,
                     all_tensors_to_one_file=True, location="model.onnx.data", size_threshold=1024)
-    del quantizer
+    del quantized
     config_file = folder / "kb-model.json"
     float_config = json.loads(config_file.read_text())
     shutil.copy(folder / "tokenizer.json", trial / "tokenizer.json")

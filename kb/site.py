@@ -64,8 +64,8 @@ STATE: SiteState | None = None
 def on_config(config):
     global STATE
     from .config import kb_home
-    from .site_search import ASSET_DIR, build_search_bundle
     from .index import notify_stderr
+    from .site_search import ASSET_DIR, build_search_bundle
 
     # paths in mkdocs.yml are relative to the file, wherever the build was started from
     snippets = config.mdx_configs.get("pymdownx.snippets")

@@ -40,7 +40,6 @@ class SearchBundle:
     files: dict[str, bytes]
     worker: str  # the worker script's file name
     shim: str  # iframe-worker shim for file:// (Material's own search there)
-    stats: dict
 
 
 def hashed(name: str, data: bytes) -> str:
@@ -77,10 +76,7 @@ def build_search_bundle(engine, cache_dir: Path, notify=lambda m: None) -> Searc
     shim = (modules / "iframe-worker" / "shim" / "index.js").read_bytes()
     shim_name = hashed("iframe-worker.js", shim)
     files[shim_name] = shim
-    first_search = sum(len(files[manifest[k]]) for k in manifest) + len(worker)
-    stats = {"pages": len(meta["pages"]), "chunks": len(meta["chunks"]), "first_search_bytes": first_search,
-             "model_bytes": len(files[manifest["model"]]), "wasm_bytes": len(files[manifest["wasm"]])}
-    return SearchBundle(files, worker_name, shim_name, stats)
+    return SearchBundle(files, worker_name, shim_name)
 
 
 def _onnx_export_folder(engine) -> Path:
@@ -95,7 +91,13 @@ def _onnx_export_folder(engine) -> Path:
 def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
     """Chunk vectors, chunk -> page, BM25 weights and the ranking constants, as the worker reads them."""
     from . import search
-    from .index import EXACT_WINDOW, TOKEN_RE, bm25_tokens, exact_keys, page_text_for_bm25
+    from .index import (
+        EXACT_WINDOW,
+        TOKEN_RE,
+        bm25_tokens,
+        exact_keys,
+        page_text_for_bm25,
+    )
 
     slugs = [slug for slug in index.slugs if slug in library.pages]  # index order: ties break as in kb ask
     position = {slug: i for i, slug in enumerate(slugs)}
@@ -177,7 +179,7 @@ def quantize(export_folder: Path) -> bytes:
     here only if the CLI kept float32), and the word-embedding table per row (Gather of int8 codes x row scale)."""
     import onnx
 
-    from .onnx_model import QUANT_BLOCK
+    from .onnx_model import quantize_matmuls
 
     with tempfile.TemporaryDirectory() as tmp:
         # onnx refuses external weights with several hard links (as KB_HOME copies made with `cp -l` have)
@@ -186,16 +188,9 @@ def quantize(export_folder: Path) -> bytes:
                 shutil.copyfile(export_folder / name, Path(tmp) / name)
         model = onnx.load(str(Path(tmp) / "model.onnx"))  # with its external weights
     if json.loads((export_folder / "kb-model.json").read_text()).get("weights") != "int8":
-        import logging
-
-        root = logging.getLogger()
-        handlers, level = list(root.handlers), root.level
-        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
-
-        root.handlers[:], root.level = handlers, level  # the module configures root logging on import
-        quantizer = MatMulNBitsQuantizer(model, block_size=QUANT_BLOCK, is_symmetric=True, bits=8)
-        quantizer.process()
-        model = quantizer.model.model
+        model = quantize_matmuls(model)
+        if model is None:
+            raise SiteBuildError("onnxruntime's quantizer cannot be imported (pip install onnx-ir)")
     _int8_word_embeddings(model.graph)
     return model.SerializeToString()
 
@@ -229,23 +224,10 @@ def _int8_word_embeddings(graph) -> None:
 
 def check_quantized(export_folder: Path, data: bytes) -> None:
     """The browser's model must embed like the CLI's, or the site would rank differently from `kb ask`."""
-    import onnxruntime as ort
-
     from .onnx_model import PROBES, OnnxEmbedder
 
-    full = OnnxEmbedder(export_folder)
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    small = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
-    inputs = {i.name for i in small.get_inputs()}
-    worst = 1.0
-    for text in PROBES:
-        ids = np.array([full.tokenizer.encode(text).ids], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-        hidden = small.run(None, {k: v for k, v in feed.items() if k in inputs})[0][0]
-        vector = hidden[0] if full.config["pooling"] == "cls" else hidden.mean(axis=0)
-        vector = vector / np.linalg.norm(vector)
-        worst = min(worst, float(vector @ full.encode([text])[0]))
+    cosine = (OnnxEmbedder(export_folder, model=data).encode(PROBES) * OnnxEmbedder(export_folder).encode(PROBES))
+    worst = float(cosine.sum(axis=1).min())
     if worst < MIN_WEB_COSINE:
         raise SiteBuildError(f"the quantized model embeds differently from the full one (cosine {worst:.4f})")
 
