@@ -15,17 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from browser import SiteBrowser, serve  # noqa: E402
-
-
-def one_line_queries(file: Path) -> list[str]:
-    entries = yaml.safe_load(file.read_text())
-    return [e["q"] for e in entries if "\n" not in e["q"].strip() and len(e["q"]) < 300]
+from browser import SiteBrowser, search_box_queries, serve  # noqa: E402
 
 
 def p95(values: list[float]) -> float:
@@ -44,8 +37,9 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "kb", "site", "build", "--out", str(site)], check=True, cwd=REPO)
         print(f"kb site build: {time.perf_counter() - started:.1f} s")
 
-    import kb
     from playwright.sync_api import sync_playwright
+
+    import kb
 
     engine = kb.Engine()
     assets = site / "assets" / "kb"
@@ -68,7 +62,7 @@ def main() -> None:
         for name, file in [("dev set", REPO / "tests/eval/queries.yaml"), ("held-out set", REPO / "tests/eval/holdout.yaml")]:
             if not file.is_file():
                 continue
-            queries = one_line_queries(file)
+            queries = [entry["q"] for entry in search_box_queries(file)]
             if args.limit:
                 queries = queries[:args.limit]
             agree, latencies, worker_ms, misses = 0, [], [], []

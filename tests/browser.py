@@ -12,8 +12,16 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import yaml
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
+
+
+def search_box_queries(file: Path) -> list[dict]:
+    """Entries of an eval file ({q, expect}) that a search box can hold: one line, under 300 characters."""
+    entries = yaml.safe_load(Path(file).read_text())
+    return [e for e in entries if "\n" not in e["q"].strip() and len(e["q"]) < 300]
 
 
 def chromium_path() -> str | None:

@@ -5,13 +5,10 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
-
-from browser import SiteBrowser, chromium_path, serve
+from browser import SiteBrowser, chromium_path, search_box_queries, serve
 from conftest import REPO, run_kb
 
 needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed "
@@ -48,8 +45,7 @@ def browser(playwright_instance, built_site, tmp_path):
 
 def dev_queries(count: int) -> list[dict]:
     """On-topic dev-set queries a search box can hold (one line), spread evenly over the file."""
-    entries = yaml.safe_load((REPO / "tests" / "eval" / "queries.yaml").read_text())
-    one_line = [e for e in entries if e["expect"] and "\n" not in e["q"].strip() and len(e["q"]) < 300]
+    one_line = [e for e in search_box_queries(REPO / "tests" / "eval" / "queries.yaml") if e["expect"]]
     step = max(1, len(one_line) // count)
     return one_line[::step][:count]
 
