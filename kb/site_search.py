@@ -152,7 +152,9 @@ def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
 
 def page_url(page) -> str:
     """Where a concept page lands in the built site (use_directory_urls is off, so file:// browsing works)."""
-    return f"concepts/{page.category}/{page.slug}.html"
+    from .site import page_uri
+
+    return page_uri(page).removesuffix(".md") + ".html"
 
 
 # --- the model ---------------------------------------------------------------------------------------------------
