@@ -13,7 +13,8 @@ query can meet a page by whichever phrasing is closest. One file, replaced atomi
   the page manifest (slug, path, content hash) and every page file seen (path, mtime_ns, size): a query
   compares those stamps with `os.stat` instead of parsing pages, and only a difference triggers a rebuild;
   above FLAT_MAX_VECTORS vectors, an inverted file (`ivf_centroids`, `ivf_order`, `ivf_offsets`, and
-  `ivf_codes`: int8 copies of the vectors in cluster order, `ivf_scales`), see `Ivf`.
+  `ivf_codes`: int8 copies of the vectors in cluster order, `ivf_scales`), see `Ivf`; the exact-match
+  keys (`exact_*`, see `ExactIndex`) and the typo vocabulary (`spell_targets/counts/known`, see kb.spelling).
 
 Exported for other rankers (e.g. a JavaScript port): `Index.chunks` (slug, kind, label, text in row order),
 `Index.vectors`, `Index.lexical` (`vocab`, `data/indices/indptr`, `stopwords`, over `page_text_for_bm25(page)`)
@@ -36,8 +37,9 @@ from pathlib import Path
 
 from .errors import KbError
 from .pages import Library, Page, page_files
+from .spelling import Spelling, build_spelling
 
-FORMAT = 4
+FORMAT = 5  # 5: spelling sections (kb.spelling)
 CHUNKER = 1  # bump when chunk_page changes: every page is re-embedded
 MAGIC = b"KBINDEX\n"
 ALIGN = 64
@@ -262,6 +264,7 @@ class Index:
     ivf: Ivf | None = None
     exact: ExactIndex | None = None
     path: Path | None = None
+    spelling: Spelling | None = None
 
     def __len__(self) -> int:
         return len(self.slugs)
@@ -330,7 +333,6 @@ class LexicalIndex:
 
     def tokens(self, text: str) -> list[str]:
         return bm25_tokens(text, self.stopwords)
-
     def scores(self, text: str):
         import numpy as np
 
@@ -495,6 +497,11 @@ def _sections(index: Index) -> dict:
                         exact_contained_page=np.asarray(index.exact.contained_page, "<i4"),
                         exact_key_blob=index.exact.contained_keys.blob,
                         exact_key_offsets=index.exact.contained_keys.offsets)
+    if index.spelling is not None:
+        targets = sorted(index.spelling.targets)
+        sections.update(spell_targets=np.frombuffer("\n".join(targets).encode(), np.uint8),
+                        spell_counts=np.array([index.spelling.targets[w] for w in targets], dtype="<i4"),
+                        spell_known=np.frombuffer("\n".join(sorted(index.spelling.known)).encode(), np.uint8))
     if index.ivf is not None:
         sections.update(ivf_centroids=np.asarray(index.ivf.centroids, "<f4"),
                         ivf_order=np.asarray(index.ivf.order, "<i4"), ivf_offsets=np.asarray(index.ivf.offsets, "<i8"),
@@ -613,12 +620,17 @@ def read_index(path: Path) -> Index:
             exact = ExactIndex(sections["exact_equal_hash"], sections["exact_equal_page"],
                                sections["exact_contained_hash"], sections["exact_contained_page"],
                                Strings(sections["exact_key_blob"], sections["exact_key_offsets"]))
+        spelling = None
+        if "spell_targets" in sections:
+            targets = text("spell_targets").split("\n") if header["sections"]["spell_targets"][1] else []
+            spelling = Spelling(dict(zip(targets, sections["spell_counts"].tolist())),
+                                frozenset(text("spell_known").split("\n")))
         index = Index(header["model"], header["dim"], slugs,
                       text("page_path").split("\0") if slugs else [],
                       [hashes[i:i + 64] for i in range(0, len(hashes), 64)], sections["page_first"],
                       sections["chunk_kind"], Strings(sections["chunk_label_blob"], sections["chunk_label_offsets"]),
                       Strings(sections["chunk_text_blob"], sections["chunk_text_offsets"]), sections["vectors"],
-                      lexical, list(files), list(header["problems"]), ivf, exact, path)
+                      lexical, list(files), list(header["problems"]), ivf, exact, path, spelling)
         if index.vectors.shape != (header["chunks"], header["dim"]) or int(index.page_first[-1]) != header["chunks"]:
             raise ValueError("vector count does not match the manifest")
     except (ValueError, KeyError, TypeError, IndexError, struct.error, UnicodeDecodeError, OSError) as exc:
@@ -656,7 +668,7 @@ def assemble_index(model: str, dim: int, pages: list[Page], chunks_of: dict[str,
                  first, np.array([KINDS.index(c.kind) for c in chunks], dtype=np.uint8),
                  Strings.pack([c.label for c in chunks]), Strings.pack([c.text for c in chunks]), vectors, lexical,
                  list(files), list(problems), build_ivf(vectors) if len(vectors) > flat_max else None,
-                 build_exact(pages))
+                 build_exact(pages), spelling=build_spelling(page_text_for_bm25(p) for p in pages))
 
 
 def build_index(library: Library, embedder, donors: list[Index] = (), progress: Progress | None = None,

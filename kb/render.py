@@ -20,6 +20,12 @@ def _explain(result: Result) -> str:
             f"final {result.score:.3f}; best match: {result.matched_kind} \"{result.matched}\"")
 
 
+def _read_as(answer: Answer) -> str:
+    """The typo corrections made to the query, e.g. "Read 'learnign' as 'learning'." ("" when none)."""
+    pairs = ", ".join(f"'{typed}' as '{read}'" for typed, read in answer.corrections)
+    return f"Read {pairs}." if pairs else ""
+
+
 def _one_line(i: int, r: Result) -> str:
     return f"{i}. {r.title} ({r.category}/{r.slug}, {r.score:.2f}): {r.summary}"
 
@@ -35,7 +41,7 @@ def answer_json(answer: Answer, explain: bool = False) -> str:
 
 
 def answer_text(answer: Answer, explain: bool = False) -> str:
-    lines: list[str] = []
+    lines: list[str] = [_read_as(answer), ""] if answer.corrections else []
     if explain and answer.searched != " ".join(answer.query.split()):
         lines += [f"Searched for: {answer.searched}", ""]
     if not answer.confident:
@@ -66,7 +72,7 @@ def answer_text(answer: Answer, explain: bool = False) -> str:
 
 
 def answer_markdown(answer: Answer, explain: bool = False) -> str:
-    lines: list[str] = []
+    lines: list[str] = [f"*{_read_as(answer)}*", ""] if answer.corrections else []
     if not answer.confident:
         lines += [f"**{NO_MATCH}**", ""]
         for i, r in enumerate(answer.results, 1):
@@ -99,6 +105,8 @@ def rich_answer(answer: Answer, console, explain: bool = False) -> None:
     from rich.syntax import Syntax
     from rich.text import Text
 
+    if answer.corrections:
+        console.print(Text(_read_as(answer), style="dim"))
     if explain and answer.searched != " ".join(answer.query.split()):
         console.print(Text(f"Searched for: {answer.searched}", style="dim"))
     if not answer.confident:

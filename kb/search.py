@@ -56,16 +56,18 @@ class Result:
 @dataclass(frozen=True)
 class Answer:
     query: str  # what the user gave
-    searched: str  # what was embedded (a traceback or log reduced to its telling lines)
+    searched: str  # what was embedded (a traceback or log reduced to its telling lines, typos corrected)
     confident: bool
     results: list[Result] = field(default_factory=list)
+    corrections: list[tuple[str, str]] = field(default_factory=list)  # (typed, read as): see kb.spelling
 
     @property
     def best(self) -> Result | None:
         return self.results[0] if self.results else None
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "confident": self.confident, "results": [r.to_dict() for r in self.results]}
+        return {"query": self.query, "confident": self.confident, "results": [r.to_dict() for r in self.results],
+                "corrections": [{"typed": typed, "read_as": read} for typed, read in self.corrections]}
 
 
 class Searcher:
@@ -117,6 +119,9 @@ class Searcher:
         index = self.index
         if not len(index):
             return Answer(query, searched, False, [])
+        corrections = []
+        if index.spelling is not None:
+            searched, corrections = index.spelling.correct(searched)
         vector = self.embedder.encode([searched])[0]
         lexical = self.lexical.scores(searched)
         exact = np.zeros(len(index), dtype=np.float32)
@@ -145,7 +150,7 @@ class Searcher:
                 lexical_rank=int(lexical_rank[i]) if lexical[i] > 0 else None))
         confident = bool(results) and (float(best[reached].max()) >= CONFIDENT_SCORE
                                        or bool(exact.any()) and mode == "fused")
-        return Answer(query, searched, confident, results)
+        return Answer(query, searched, confident, results, corrections)
 
 
 def page_scores(best, top_mean, bm25, mode: str = "fused", exact=None):

@@ -91,6 +91,7 @@ def _onnx_export_folder(engine) -> Path:
 def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
     """Chunk vectors, chunk -> page, BM25 weights and the ranking constants, as the worker reads them."""
     from . import search
+    from .spelling import MIN_LENGTH
     from .index import (
         EXACT_WINDOW,
         TOKEN_RE,
@@ -145,6 +146,8 @@ def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
                    "category": library.pages[s].category, "url": page_url(library.pages[s])} for s in slugs],
         "chunks": [{"kind": c.kind, "label": c.label if c.kind != "title" else ""} for c in chunks],
         "lexical": {"vocab": lexical.vocab, "stopwords": sorted(lexical.stopwords), "stems": stems},
+        "spelling": ({"targets": index.spelling.targets, "known": sorted(index.spelling.known),
+                      "min_length": MIN_LENGTH} if index.spelling is not None else None),
         "arrays": arrays,
     }
     return meta, b"".join(parts)

@@ -57,7 +57,7 @@ def test_json_schema_is_exactly_the_documented_one(engine):
     result = runner.invoke(app, ["ask", "--json", "-k", "4", "training loss stuck from the start"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"version", "query", "confident", "results"}
+    assert set(data) == {"version", "query", "confident", "results", "corrections"} and data["corrections"] == []
     assert data["query"] == "training loss stuck from the start" and len(data["results"]) == 4
     for item in data["results"]:
         assert set(item) == {"slug", "title", "category", "score", "summary", "matched", "snippet", "path", "related"}

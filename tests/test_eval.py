@@ -24,19 +24,19 @@ def test_dev_set_covers_every_page_with_at_least_five_queries(engine):
 
 
 def test_eval_meets_the_quality_bar(engine):
-    report = evaluate(engine, load_cases(QUERIES))  # measured: top-1 0.844, top-3 0.972, off-topic 0.943
+    report = evaluate(engine, load_cases(QUERIES))  # measured: top-1 0.906, top-3 0.986, off-topic 0.943
     assert report.total >= 5 * len(engine.library) * 0.8
-    assert report.top1 >= 0.82, report.misses
-    assert report.top3 >= 0.95, report.misses
+    assert report.top1 >= 0.89, report.misses
+    assert report.top3 >= 0.97, report.misses
     assert report.no_match_rate >= 0.90
 
 
 def test_held_out_set_stays_where_it_was_measured(engine):
     # Written blind and never tuned on (see its header); a guard against changes that only fit the dev set.
-    report = evaluate(engine, load_cases(QUERIES.with_name("holdout.yaml")))  # measured 0.865 / 0.952 / 0.738
+    report = evaluate(engine, load_cases(QUERIES.with_name("holdout.yaml")))  # measured 0.900 / 0.968 / 0.714
     assert report.total >= 200 and report.off_topic >= 30
-    assert report.top1 >= 0.83, report.misses
-    assert report.top3 >= 0.93, report.misses
+    assert report.top1 >= 0.87, report.misses
+    assert report.top3 >= 0.95, report.misses
     assert report.no_match_rate >= 0.70
 
 

@@ -124,6 +124,7 @@ def test_search_box_answers_like_kb_ask(browser, engine):
     queries = ["val accuracy plateau", "loss is nan", "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB "
                "(GPU 0; 15.78 GiB total capacity; 13.20 GiB already allocated)"]
     queries += ["kfold", "Label smoothing"]  # exact matches: an alias and a title put their page first
+    queries += ["how do i pick a good learnign rate", "valdiation loss goes up, is my modle overfiting?"]  # typos
     queries += [entry["q"] for entry in dev_queries(20)]
     disagreements = []
     for query in queries:
@@ -132,6 +133,10 @@ def test_search_box_answers_like_kb_ask(browser, engine):
         cli = engine.ask(query, k=3)
         shown = browser.shown_titles()
         assert shown and shown[0] == engine.page(record["slugs"][0]).title  # the box shows what the worker ranked
+        assert [tuple(pair) for pair in record["corrections"]] == cli.corrections  # typos read the same way
+        if cli.corrections:
+            typed, read = cli.corrections[0]
+            assert f"'{typed}' as '{read}'" in browser.page.locator(".md-search-result__item").first.inner_text()
         if record["slugs"][0] != cli.best.slug:
             disagreements.append((query, record["slugs"][:3], [(r.slug, round(r.score, 4)) for r in cli.results]))
     # The browser's model file stores the word embeddings in int8 too (cosine >= 0.999 to the CLI's embedding), so

@@ -52,6 +52,8 @@ async function loadIndex() {
     bm25: { data: view(a.bm25_data, Float32Array), indices: view(a.bm25_indices, Int32Array),
             indptr: view(a.bm25_indptr, Int32Array) },
     stopwords: new Set(meta.lexical.stopwords),
+    spelling: meta.spelling && { targets: new Map(Object.entries(meta.spelling.targets)),
+                                 known: new Set(meta.spelling.known), minLength: meta.spelling.min_length },
   };
   state.index = "ready";
   state.timings.index_ms = performance.now() - started;
@@ -89,6 +91,58 @@ function loadModel() {
 // --- the query, as kb/query.py prepares a one-line query: whitespace folded, at most 900 characters
 function prepare(text) {
   return text.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "").split(/\s+/).filter(Boolean).join(" ").slice(0, 900);
+}
+
+// --- typos: kb/spelling.py Spelling.correct (a word neither in the library nor English -> the library word one
+// edit away, a swapped pair or doubled letter first, then the most frequent)
+const LETTERS = "abcdefghijklmnopqrstuvwxyz";
+function edits1(word) {
+  const out = new Set();
+  for (let i = 0; i <= word.length; i++) {
+    const a = word.slice(0, i), b = word.slice(i);
+    if (b) out.add(a + b.slice(1));
+    if (b.length > 1) out.add(a + b[1] + b[0] + b.slice(2));
+    for (const c of LETTERS) {
+      if (b) out.add(a + c + b.slice(1));
+      out.add(a + c + b);
+    }
+  }
+  return out;
+}
+
+function likelySlip(typed, word) {
+  if (typed.length === word.length) {
+    const diff = [];
+    for (let i = 0; i < word.length; i++) if (typed[i] !== word[i]) diff.push(i);
+    return diff.length === 2 && diff[1] === diff[0] + 1 && typed[diff[0]] === word[diff[1]];
+  }
+  const [long, short] = word.length > typed.length ? [word, typed] : [typed, word];
+  let i = 0;
+  while (i < short.length && short[i] === long[i]) i++;
+  return (i > 0 && long[i - 1] === long[i]) || (i + 1 < long.length && long[i + 1] === long[i]);
+}
+
+function correct(text) {
+  const spelling = index.spelling;
+  const corrections = [];
+  if (!spelling) return { text, corrections };
+  const fixed = text.replace(/(?<![A-Za-z0-9_])[A-Za-z]+(?![A-Za-z0-9_])/g, (word) => {
+    const lower = word.toLowerCase();
+    const rest = word.slice(1);
+    if (word.length < spelling.minLength || rest !== rest.toLowerCase() || spelling.targets.has(lower)
+        || spelling.known.has(lower)) return word;
+    let best = null, bestKey = null;
+    for (const c of edits1(lower)) {
+      if (!spelling.targets.has(c)) continue;
+      const key = [likelySlip(lower, c) ? 0 : 1, -spelling.targets.get(c), c];
+      if (best === null || key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1]
+          || (key[1] === bestKey[1] && key[2] < bestKey[2])))) { best = c; bestKey = key; }
+    }
+    if (best === null || lower === best + "s") return word;
+    corrections.push([word, best]);
+    return best;
+  });
+  return { text: fixed, corrections };
 }
 
 // --- lexical: kb/index.py bm25_tokens (lowercase, \b\w\w+\b, English stopwords, Snowball stems)
@@ -161,7 +215,7 @@ async function embed(text) {
 }
 
 // --- ranking: kb/search.py Searcher.search, mode "fused" (or "lexical" before the model is ready)
-function rank(query, text, vector) {
+function rank(query, text, vector, corrections = []) {
   const { pages, ranking } = index.meta;
   const lexical = lexicalScores(text);
   const exact = exactPages([query, text]);
@@ -202,19 +256,22 @@ function rank(query, text, vector) {
     });
   }
   scored.sort((x, y) => y.score - x.score);
-  return { confident, results: scored.slice(0, ranking.results) };
+  return { confident, results: scored.slice(0, ranking.results), corrections };
 }
 
 const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;",
   '"': "&quot;", "'": "&#39;" })[c]);
 
-function toMaterial({ confident, results }, mode) {
+function toMaterial({ confident, results, corrections }, mode) {
   const { pages, chunks } = index.meta;
   const items = results.map((r, i) => {
     const page = pages[r.page];
     let text = `<p>${escapeHtml(page.summary)}</p>`;
     if (r.chunk !== null && chunks[r.chunk].label) text += `<p><em>Matched:</em> ${escapeHtml(chunks[r.chunk].label)}</p>`;
     if (!confident && i === 0) text = `<p><strong>No confident match</strong>: the nearest pages.</p>` + text;
+    if (corrections.length && i === 0) {
+      text = `<p><em>Read ${escapeHtml(corrections.map(([typed, read]) => `'${typed}' as '${read}'`).join(", "))}.</em></p>` + text;
+    }
     return [{ location: page.url, title: escapeHtml(page.title), text, score: r.score, terms: {}, kb: { slug: page.slug, mode } }];
   });
   return { items };
@@ -223,16 +280,16 @@ function toMaterial({ confident, results }, mode) {
 function answer(query, mode, ranked, started) {
   if (query !== state.latest) return; // the user has typed on; this answer is stale
   state.lastResult = { query, mode, confident: ranked.confident, ms: performance.now() - started,
-                       slugs: ranked.results.map((r) => index.meta.pages[r.page].slug) };
+                       slugs: ranked.results.map((r) => index.meta.pages[r.page].slug), corrections: ranked.corrections };
   postMessage({ type: RESULT, data: toMaterial(ranked, mode) });
 }
 
 async function semantic(query) {
   const started = performance.now();
-  const text = prepare(query);
+  const { text, corrections } = correct(prepare(query));
   const vector = await embed(text);
   if (!state.timings.first_semantic_ms) state.timings.first_semantic_ms = performance.now() - state.timings.first_query_at;
-  answer(query, "semantic", rank(query, text, vector), started);
+  answer(query, "semantic", rank(query, text, vector, corrections), started);
 }
 
 async function onQuery(query) {
@@ -249,7 +306,8 @@ async function onQuery(query) {
     return;
   }
   const started = performance.now();
-  answer(query, "keyword", rank(query, prepare(query), null), started);
+  const { text, corrections } = correct(prepare(query));
+  answer(query, "keyword", rank(query, text, null, corrections), started);
   await loadModel();
   if (model && state.latest === query) await semantic(query);
 }

@@ -1,0 +1,93 @@
+"""Typo tolerance for queries ("learnign rate", "valdiation loss", "overfiting"): part of the search stage.
+
+The embedding model splits an unknown word into meaningless pieces and BM25 finds nothing for it, so a query word
+that is neither a word of the library nor an English word is read as the library word one edit away (delete,
+insert, replace or swap two neighbours; Norvig's "edits1"), the most frequent one. What counts as English comes
+from pyspellchecker's word list, and is only needed at build time: the index stores the library's words plus the
+English words one edit away from them (the only ones a correction could wrongly replace), so a query never loads
+a dictionary. Words shorter than MIN_LENGTH, words inside identifiers (snake_case, digits) and words with capitals
+after the first letter (acronyms, CamelCase) are never touched, nor a plural of a library word ("dataloaders"). kb/web/worker.js does exactly the same.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+MIN_LENGTH = 5  # shorter words have too many neighbours ("lr", "nan", "relu") to guess
+MIN_COUNT = 2  # a correction target occurs at least this often in the library (a single use may itself be a typo)
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+WORD_RE = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]+(?![A-Za-z0-9_])")
+LIBRARY_WORD_RE = re.compile(r"[a-z]+")
+
+
+def edits1(word: str) -> set[str]:
+    """Every string one delete, swap of neighbours, replacement or insertion away from `word` (a-z)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in LETTERS}
+            | {a + c + b for a, b in splits for c in LETTERS})
+
+
+def likely_slip(typed: str, word: str) -> bool:
+    """True when `typed` is `word` with two neighbours swapped or a doubled letter typed once or twice ("recal",
+    "untill", "valdiation"): the commonest slips, preferred over a more frequent word that needs another edit
+    ("recal" is "recall", not "real")."""
+    if len(typed) == len(word):
+        diff = [i for i in range(len(word)) if typed[i] != word[i]]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == word[diff[1]]
+    long, short = (word, typed) if len(word) > len(typed) else (typed, word)
+    i = next((i for i in range(len(short)) if short[i] != long[i]), len(short))
+    return (i > 0 and long[i - 1] == long[i]) or (i + 1 < len(long) and long[i + 1] == long[i])
+
+
+@dataclass
+class Spelling:
+    targets: dict[str, int]  # library word -> occurrences (>= MIN_COUNT, length >= MIN_LENGTH - 1)
+    known: frozenset[str]  # every other library word, and English words one edit from a target
+
+    def correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """(text with typos replaced, [(typed, read as), ...])."""
+        corrections: list[tuple[str, str]] = []
+
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            lower = word.lower()
+            if len(word) < MIN_LENGTH or not word[1:].islower() or lower in self.targets or lower in self.known:
+                return word
+            candidates = [c for c in edits1(lower) if c in self.targets]
+            if not candidates:
+                return word
+            best = min(candidates, key=lambda c: (not likely_slip(lower, c), -self.targets[c], c))
+            if lower == best + "s":  # a plural the library does not use ("dataloaders"), not a typo
+                return word
+            corrections.append((word, best))
+            return best
+
+        return WORD_RE.sub(fix, text), corrections
+
+
+def library_words(texts) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in LIBRARY_WORD_RE.findall(text.lower()):
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def build_spelling(texts) -> Spelling:
+    """From the library's BM25 texts (kb.index.page_text_for_bm25)."""
+    counts = library_words(texts)
+    targets = {w: c for w, c in counts.items() if c >= MIN_COUNT and len(w) >= MIN_LENGTH - 1}
+    english = _english()
+    english = english | {w.replace("'", "") for w in english if "'" in w}  # "doesnt", "wasnt" are not typos
+    near = {e for w in targets for e in edits1(w) if e in english}
+    return Spelling(targets, frozenset((set(counts) | near) - set(targets)))
+
+
+@functools.lru_cache(maxsize=1)
+def _english() -> frozenset[str]:
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker(language="en").word_frequency.dictionary)
