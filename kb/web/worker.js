@@ -131,14 +131,13 @@ function correct(text) {
     const rest = word.slice(1);
     if (word.length < spelling.minLength || rest !== rest.toLowerCase() || spelling.targets.has(lower)
         || spelling.known.has(lower)) return word;
-    let best = null, bestKey = null;
-    for (const c of edits1(lower)) {
-      if (!spelling.targets.has(c)) continue;
-      const key = [likelySlip(lower, c) ? 0 : 1, -spelling.targets.get(c), c];
-      if (best === null || key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1]
-          || (key[1] === bestKey[1] && key[2] < bestKey[2])))) { best = c; bestKey = key; }
-    }
-    if (best === null || lower === best + "s") return word;
+    // Python's min(key=(not likely_slip, -count, word)): slips first, then the most frequent, then a-z
+    const key = (c) => [likelySlip(lower, c) ? 0 : 1, -spelling.targets.get(c), c];
+    const before = (a, b) => a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : 1);
+    const candidates = [...edits1(lower)].filter((c) => spelling.targets.has(c)).map(key);
+    if (!candidates.length) return word;
+    const best = candidates.reduce((a, b) => (before(b, a) < 0 ? b : a))[2];
+    if (lower === best + "s") return word;
     corrections.push([word, best]);
     return best;
   });
