@@ -17,7 +17,7 @@ from dataclasses import dataclass
 MIN_LENGTH = 5  # shorter words have too many neighbours ("lr", "nan", "relu") to guess
 MIN_COUNT = 2  # a correction target occurs at least this often in the library (a single use may itself be a typo)
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-WORD_RE = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]+(?![A-Za-z0-9_])")
+WORD_RE = re.compile(r"(?<!\w)[A-Za-z]+(?!\w)")  # whole ASCII words: not inside "train_loadr" or "réseau"
 LIBRARY_WORD_RE = re.compile(r"[a-z]+")
 
 

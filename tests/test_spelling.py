@@ -28,6 +28,7 @@ def test_typos_are_read_as_library_words(engine, typed, read_as):
     "my dataloaders are slow",  # a plural of a library word
     "it doesnt learn, wasnt shuffled",  # English contractions without the apostrophe
     "nan relu lr",  # short words: too many neighbours to guess
+    "entraînement: la perte diverge",  # no ASCII piece of an accented word ("entra") is read as a typo
 ])
 def test_words_that_are_not_typos_are_left_alone(engine, query):
     answer = engine.ask(query)

@@ -126,7 +126,7 @@ function correct(text) {
   const spelling = index.spelling;
   const corrections = [];
   if (!spelling) return { text, corrections };
-  const fixed = text.replace(/(?<![A-Za-z0-9_])[A-Za-z]+(?![A-Za-z0-9_])/g, (word) => {
+  const fixed = text.replace(/(?<![\p{L}\p{N}_])[A-Za-z]+(?![\p{L}\p{N}_])/gu, (word) => {  // Python's \w
     const lower = word.toLowerCase();
     const rest = word.slice(1);
     if (word.length < spelling.minLength || rest !== rest.toLowerCase() || spelling.targets.has(lower)
