@@ -2,11 +2,13 @@
 
 The embedding model splits an unknown word into meaningless pieces and BM25 finds nothing for it, so a query word
 that is neither a word of the library nor an English word is read as the library word one edit away (delete,
-insert, replace or swap two neighbours; Norvig's "edits1"), the most frequent one. What counts as English comes
+insert, replace or swap two neighbours; Norvig's "edits1"; a letter too many only when it doubles a
+neighbour), a swapped pair or doubled letter first, then the most frequent. What counts as English comes
 from pyspellchecker's word list, and is only needed at build time: the index stores the library's words plus the
 English words one edit away from them (the only ones a correction could wrongly replace), so a query never loads
 a dictionary. Words shorter than MIN_LENGTH, words inside identifiers (snake_case, digits) and words with capitals
-after the first letter (acronyms, CamelCase) are never touched, nor a plural of a library word ("dataloaders"). kb/web/worker.js does exactly the same.
+after the first letter (acronyms, CamelCase) are never touched; nor is a plural the library does not use
+("dataloaders": a letter too many). kb/web/worker.js does exactly the same.
 """
 from __future__ import annotations
 
@@ -56,12 +58,12 @@ class Spelling:
             lower = word.lower()
             if len(word) < MIN_LENGTH or not word[1:].islower() or lower in self.targets or lower in self.known:
                 return word
-            candidates = [c for c in edits1(lower) if c in self.targets]
+            # an extra letter is only a typo when it doubles its neighbour: "fastapi" is not "fastai" mistyped
+            candidates = [c for c in edits1(lower) if c in self.targets
+                          and (len(c) >= len(lower) or likely_slip(lower, c))]
             if not candidates:
                 return word
             best = min(candidates, key=lambda c: (not likely_slip(lower, c), -self.targets[c], c))
-            if lower == best + "s":  # a plural the library does not use ("dataloaders"), not a typo
-                return word
             corrections.append((word, best))
             return best
 

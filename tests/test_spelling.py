@@ -24,6 +24,7 @@ def test_typos_are_read_as_library_words(engine, typed, read_as):
 
 @pytest.mark.parametrize("query", [
     "my jumpy loss hovers around 2.3 and the learner reran",  # English words the library does not use
+    "predictions differ behind my fastapi endpoint",  # "fastai" plus a letter: another word, not a typo
     "CUDA OOM in train_loadr while Conv2d runs",  # acronyms, identifiers, CamelCase: never touched
     "my dataloaders are slow",  # a plural of a library word
     "it doesnt learn, wasnt shuffled",  # English contractions without the apostrophe

@@ -134,10 +134,10 @@ function correct(text) {
     // Python's min(key=(not likely_slip, -count, word)): slips first, then the most frequent, then a-z
     const key = (c) => [likelySlip(lower, c) ? 0 : 1, -spelling.targets.get(c), c];
     const before = (a, b) => a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : 1);
-    const candidates = [...edits1(lower)].filter((c) => spelling.targets.has(c)).map(key);
+    const candidates = [...edits1(lower)]
+      .filter((c) => spelling.targets.has(c) && (c.length >= lower.length || likelySlip(lower, c))).map(key);
     if (!candidates.length) return word;
     const best = candidates.reduce((a, b) => (before(b, a) < 0 ? b : a))[2];
-    if (lower === best + "s") return word;
     corrections.push([word, best]);
     return best;
   });
