@@ -30,7 +30,8 @@ def build_server(concepts=()):
     @server.tool(description="Find the concept pages that explain an ML training problem: a question ('val loss "
                              "going up'), an error message or traceback, or a log excerpt. Returns pages best first "
                              "with summary, what matched, 'Try this first', the snippet and the file path; "
-                             "confident=false means no page clearly matches.")
+                             "confident=false means no page clearly matches; corrections lists typos read as "
+                             "other words.")
     def ask(query: Annotated[str, Field(description="The question, error message, traceback or log excerpt.",
                                         min_length=1, max_length=10_000_000)],
             k: Annotated[int, Field(description="How many pages to return.", ge=1, le=20)] = 3) -> dict:
