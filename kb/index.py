@@ -469,6 +469,13 @@ BIG_SECTIONS = ("vectors", "chunk_kind", "chunk_label_blob", "chunk_label_offset
                 "chunk_text_offsets", "bm25_data", "bm25_indices", "ivf_order", "ivf_codes")  # read on demand
 
 
+def _line_section(words) -> object:
+    """Strings without newlines as one UTF-8 section, one per line (read back by `lines` in read_index)."""
+    import numpy as np
+
+    return np.frombuffer("\n".join(words).encode(), np.uint8)
+
+
 def _sections(index: Index) -> dict:
     import numpy as np
 
@@ -480,13 +487,13 @@ def _sections(index: Index) -> dict:
         "chunk_kind": np.asarray(index.chunk_kinds, dtype=np.uint8),
         "chunk_label_blob": index.chunk_labels.blob, "chunk_label_offsets": index.chunk_labels.offsets,
         "chunk_text_blob": index.chunk_texts.blob, "chunk_text_offsets": index.chunk_texts.offsets,
-        "page_slug": np.frombuffer("\n".join(index.slugs).encode(), np.uint8),
+        "page_slug": _line_section(index.slugs),
         "page_path": np.frombuffer("\0".join(index.page_paths).encode(), np.uint8),
         "page_hash": np.frombuffer("".join(index.page_hashes).encode("ascii"), np.uint8),
         "file_path_blob": paths.blob, "file_path_offsets": paths.offsets,
         "file_mtime": np.array([m for _, m, _ in index.files], dtype="<i8"),
         "file_size": np.array([s for _, _, s in index.files], dtype="<i8"),
-        "bm25_vocab": np.frombuffer("\n".join(sorted(lex.vocab, key=lex.vocab.get)).encode(), np.uint8),
+        "bm25_vocab": _line_section(sorted(lex.vocab, key=lex.vocab.get)),
         "bm25_data": np.asarray(lex.data, dtype="<f4"), "bm25_indices": np.asarray(lex.indices, dtype="<i4"),
         "bm25_indptr": np.asarray(lex.indptr, dtype="<i4"),
     }
@@ -499,9 +506,9 @@ def _sections(index: Index) -> dict:
                         exact_key_offsets=index.exact.contained_keys.offsets)
     if index.spelling is not None:
         targets = sorted(index.spelling.targets)
-        sections.update(spell_targets=np.frombuffer("\n".join(targets).encode(), np.uint8),
+        sections.update(spell_targets=_line_section(targets),
                         spell_counts=np.array([index.spelling.targets[w] for w in targets], dtype="<i4"),
-                        spell_known=np.frombuffer("\n".join(sorted(index.spelling.known)).encode(), np.uint8))
+                        spell_known=_line_section(sorted(index.spelling.known)))
     if index.ivf is not None:
         sections.update(ivf_centroids=np.asarray(index.ivf.centroids, "<f4"),
                         ivf_order=np.asarray(index.ivf.order, "<i4"), ivf_offsets=np.asarray(index.ivf.offsets, "<i8"),
@@ -604,8 +611,11 @@ def read_index(path: Path) -> Index:
         def text(name) -> str:
             return sections[name].tobytes().decode("utf-8")
 
-        slugs = text("page_slug").split("\n") if header["pages"] else []
-        vocab = text("bm25_vocab").split("\n") if header["sections"]["bm25_vocab"][1] else []
+        def lines(name) -> list[str]:  # a _line_section; empty when it holds no line
+            return text(name).split("\n") if header["sections"][name][1] else []
+
+        slugs = lines("page_slug")
+        vocab = lines("bm25_vocab")
         lexical = LexicalIndex(slugs, {t: i for i, t in enumerate(vocab)}, frozenset(header["stopwords"]),
                                sections["bm25_data"], sections["bm25_indices"], sections["bm25_indptr"])
         hashes = text("page_hash")
@@ -622,9 +632,8 @@ def read_index(path: Path) -> Index:
                                Strings(sections["exact_key_blob"], sections["exact_key_offsets"]))
         spelling = None
         if "spell_targets" in sections:
-            targets = text("spell_targets").split("\n") if header["sections"]["spell_targets"][1] else []
-            spelling = Spelling(dict(zip(targets, sections["spell_counts"].tolist())),
-                                frozenset(text("spell_known").split("\n")))
+            spelling = Spelling(dict(zip(lines("spell_targets"), sections["spell_counts"].tolist())),
+                                frozenset(lines("spell_known")))
         index = Index(header["model"], header["dim"], slugs,
                       text("page_path").split("\0") if slugs else [],
                       [hashes[i:i + 64] for i in range(0, len(hashes), 64)], sections["page_first"],

@@ -131,7 +131,7 @@ class Searcher:
         scores = page_scores(best, top_mean, lexical, mode, exact)
         reached = np.isfinite(best)
         ranked = [int(i) for i in np.argsort(-scores, kind="stable") if reached[i]][:max(k, 1)]
-        dense = (best + top_mean) / 2
+        dense = page_scores(best, top_mean, lexical, "dense")
         dense_rank = np.empty(len(index), dtype=np.int64)
         dense_rank[np.argsort(-np.where(reached, dense, -np.inf), kind="stable")] = np.arange(1, len(index) + 1)
         lexical_rank = np.empty(len(index), dtype=np.int64)

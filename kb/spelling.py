@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 MIN_LENGTH = 5  # shorter words have too many neighbours ("lr", "nan", "relu") to guess
@@ -70,26 +71,19 @@ class Spelling:
         return WORD_RE.sub(fix, text), corrections
 
 
-def library_words(texts) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for text in texts:
-        for word in LIBRARY_WORD_RE.findall(text.lower()):
-            counts[word] = counts.get(word, 0) + 1
-    return counts
-
-
 def build_spelling(texts) -> Spelling:
     """From the library's BM25 texts (kb.index.page_text_for_bm25)."""
-    counts = library_words(texts)
+    counts = Counter(word for text in texts for word in LIBRARY_WORD_RE.findall(text.lower()))
     targets = {w: c for w, c in counts.items() if c >= MIN_COUNT and len(w) >= MIN_LENGTH - 1}
     english = _english()
-    english = english | {w.replace("'", "") for w in english if "'" in w}  # "doesnt", "wasnt" are not typos
     near = {e for w in targets for e in edits1(w) if e in english}
     return Spelling(targets, frozenset((set(counts) | near) - set(targets)))
 
 
 @functools.lru_cache(maxsize=1)
 def _english() -> frozenset[str]:
+    """pyspellchecker's English words, plus each with its apostrophe dropped ("doesnt", "wasnt" are not typos)."""
     from spellchecker import SpellChecker
 
-    return frozenset(SpellChecker(language="en").word_frequency.dictionary)
+    words = SpellChecker(language="en").word_frequency.dictionary
+    return frozenset(words) | {w.replace("'", "") for w in words if "'" in w}
