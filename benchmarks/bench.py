@@ -6,6 +6,7 @@ Whole-process timings are noisy on a shared machine: every figure is the median 
 the straightforward path (import sentence-transformers, load the model, encode, search FAISS) are measured
 alternately in the same run so that their ratio is fair. Peak memory is the child's max RSS (os.wait4).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -93,8 +94,14 @@ def main() -> None:
         plain_samples.append(run([sys.executable, "-c", STRAIGHTFORWARD, str(default_index), QUERY], env))
     kb_s, kb_mb = medians(kb_samples)
     plain_s, plain_mb = medians(plain_samples)
-    light = {name: medians([run([*kb, *cmd], env) for _ in range(args.runs)])
-             for name, cmd in {"kb --help": ["--help"], "kb list": ["list"], "kb show nan-loss": ["show", "nan-loss"]}.items()}
+    light = {
+        name: medians([run([*kb, *cmd], env) for _ in range(args.runs)])
+        for name, cmd in {
+            "kb --help": ["--help"],
+            "kb list": ["list"],
+            "kb show nan-loss": ["show", "nan-loss"],
+        }.items()
+    }
 
     sys.path.insert(0, str(REPO))
     os.environ["KB_HOME"] = str(home)
@@ -112,16 +119,22 @@ def main() -> None:
     print("| what | median time | peak memory | command |")
     print("| --- | ---: | ---: | --- |")
     row("cold kb ask (ONNX, index built)", kb_s, kb_mb, f"kb ask {QUERY!r}")
-    row("straightforward path (sentence-transformers)", plain_s, plain_mb,
-        "import sentence_transformers; load; encode; faiss search")
+    row(
+        "straightforward path (sentence-transformers)",
+        plain_s,
+        plain_mb,
+        "import sentence_transformers; load; encode; faiss search",
+    )
     for name, (seconds, mb) in light.items():
         row(name, seconds, mb, name)
     row("warm query, Python API (Engine.ask)", statistics.median(warm), None, "kb.Engine().ask(q)")
     row("index from nothing (incl. one-time ONNX export)", first, None, "kb index (empty KB_HOME)")
     row("index from scratch (model exported)", embed_all, None, "kb index (index file removed)")
     row("index after one page changed", one_page, None, f"kb index -> {update.stdout.decode().strip()[:60]}")
-    print(f"\ncold kb ask is {plain_s / kb_s:.1f}x faster than the straightforward path "
-          f"({plain_mb / kb_mb:.1f}x less memory)\n")
+    print(
+        f"\ncold kb ask is {plain_s / kb_s:.1f}x faster than the straightforward path "
+        f"({plain_mb / kb_mb:.1f}x less memory)\n"
+    )
 
     print("| query set | ranking | top-1 | top-3 | MRR | off-topic answered 'no confident match' | command |")
     print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
@@ -133,8 +146,10 @@ def main() -> None:
         for mode in ("dense", "lexical", "fused"):
             report = evaluate(engine, load_cases(path), mode=mode)
             command = f"kb eval tests/eval/{name}" if mode == "fused" else f"evaluate(..., mode={mode!r})"
-            print(f"| {label} | {mode} | {report.top1:.3f} | {report.top3:.3f} | {report.mrr:.3f} "
-                  f"| {report.no_match_rate:.3f} | `{command}` |")
+            print(
+                f"| {label} | {mode} | {report.top1:.3f} | {report.top3:.3f} | {report.mrr:.3f} "
+                f"| {report.no_match_rate:.3f} | `{command}` |"
+            )
         sizes.append(f"{name}: {report.total} on-topic + {report.off_topic} off-topic")
     print(f"\n({'; '.join(sizes)}. Scale: python benchmarks/scale.py)")
     shutil.rmtree(home, ignore_errors=True)

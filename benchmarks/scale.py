@@ -12,6 +12,7 @@ the query embedding: dense search, BM25, fusion, top-k), and recall@10: the shar
 pages that the approximate search also returns, dense-only and fused. HNSW (faiss IndexHNSWFlat, M=32) is
 measured on chunk vectors only (kb has no HNSW path): build time, memory, latency, chunk recall@10.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,14 +32,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kb.index import (
-    FLAT_MAX_VECTORS,
-    assemble_index,
-    build_lexical,
-    chunk_page,
-    read_index,
-    write_index,
-)
+from kb.chunks import chunk_page
+from kb.index import read_index, write_index
+from kb.indexing import FLAT_MAX_VECTORS, assemble_index
+from kb.lexical import build_lexical
+from kb.query import Query
 from kb.search import Searcher
 
 
@@ -64,8 +62,14 @@ def synthetic_library(engine, n_pages: int, seed: int = 7):
     for j in range(n_pages):
         a, b = pages[rng.integers(len(pages))], pages[rng.integers(len(pages))]
         slug = f"s{j}-{a.slug}"[:60]
-        page = dataclasses.replace(a, slug=slug, sections=b.sections, snippet=b.snippet,
-                                   path=Path(f"/synthetic/{a.category}/{slug}.md"), content_hash=f"{j:064x}")
+        page = dataclasses.replace(
+            a,
+            slug=slug,
+            sections=b.sections,
+            snippet=b.snippet,
+            path=Path(f"/synthetic/{a.category}/{slug}.md"),
+            content_hash=f"{j:064x}",
+        )
         chunks = [dataclasses.replace(c, slug=slug) for c in chunks_of_real[a.slug]]
         va, vb = real.vectors_of(a.slug), real.vectors_of(b.slug)
         mix = 0.6 * va + 0.3 * vb[rng.integers(len(vb), size=len(va))]
@@ -97,7 +101,7 @@ def query_process(index_file: str, queries_file: str) -> None:
             times, rankings = [], []
             for text in texts:
                 t = time.perf_counter()
-                answer = searcher.search(text, text, k=10, mode=mode)
+                answer = searcher.search(Query(text, text), k=10, mode=mode)
                 times.append(time.perf_counter() - t)
                 rankings.append([r.slug for r in answer.results])
             out[f"{layout}_{mode}"] = {"times": times, "rankings": rankings}
@@ -149,8 +153,10 @@ def hnsw_row(vectors, queries, exact_rows) -> str:
         start = time.perf_counter()
         faiss.read_index(f"{folder}/hnsw.faiss")
         load = time.perf_counter() - start
-    return (f"{build:.1f} s | {size / 2**20:.0f} MB | {1000 * load:.0f} ms | {1000 * statistics.median(times):.2f} ms "
-            f"| {hit:.3f}")
+    return (
+        f"{build:.1f} s | {size / 2**20:.0f} MB | {1000 * load:.0f} ms | {1000 * statistics.median(times):.2f} ms "
+        f"| {hit:.3f}"
+    )
 
 
 def main() -> None:
@@ -169,39 +175,57 @@ def main() -> None:
 
     engine = kb.Engine(notify=lambda _m: None)
     engine.build_index()
-    cases = [c for c in load_cases(REPO / "tests" / "eval" / "queries.yaml") if c.expect][:args.queries]
+    cases = [c for c in load_cases(REPO / "tests" / "eval" / "queries.yaml") if c.expect][: args.queries]
     texts = [c.query for c in cases]
     query_vectors = engine.embedder.encode(texts)
     work = Path(tempfile.mkdtemp(prefix="kb-scale-"))
     np.savez(work / "queries.npz", texts=np.array(texts), vectors=query_vectors)
-    print(f"kb scale benchmark: {os.cpu_count()} cores, {len(texts)} real queries, synthetic pages "
-          f"(IVF above {args.flat_max:,} vectors)\n")
-    print("| pages | vectors | search | build | file | load | peak RSS | p50 | p95 | recall@10 dense | recall@10 fused "
-          "| exact p50 | exact RSS |")
+    print(
+        f"kb scale benchmark: {os.cpu_count()} cores, {len(texts)} real queries, synthetic pages "
+        f"(IVF above {args.flat_max:,} vectors)\n"
+    )
+    print(
+        "| pages | vectors | search | build | file | load | peak RSS | p50 | p95 | recall@10 dense | recall@10 fused "
+        "| exact p50 | exact RSS |"
+    )
     print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     hnsw_rows = []
     for n_pages in [int(x) for x in args.pages.split(",")]:
         pages, chunks_of, vectors_of = synthetic_library(engine, n_pages)
         start = time.perf_counter()
-        index = assemble_index(engine.settings.model, query_vectors.shape[1], pages, chunks_of, vectors_of,
-                               build_lexical(pages), flat_max=args.flat_max)
+        index = assemble_index(
+            engine.settings.model,
+            query_vectors.shape[1],
+            pages,
+            chunks_of,
+            vectors_of,
+            build_lexical(pages),
+            flat_max=args.flat_max,
+        )
         path = work / f"scale-{n_pages}.kbi"
         write_index(index, path)
         build = time.perf_counter() - start
         vectors = np.asarray(index.vectors)
         del index, chunks_of, vectors_of, pages
-        proc = subprocess.run([sys.executable, __file__, "--query-process", str(path), str(work / "queries.npz")],
-                              capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--query-process", str(path), str(work / "queries.npz")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         result = json.loads(proc.stdout)
         approx, exact = result["approximate_fused"], result["exact_fused"]
         times = sorted(approx["times"])
         layout = "ivf" if len(vectors) > args.flat_max else "flat"
-        print(f"| {n_pages:,} | {len(vectors):,} | {layout} | {build:.1f} s | {path.stat().st_size / 2**20:.0f} MB "
-              f"| {1000 * result['load_s']:.1f} ms | {result['approximate_rss_mb']:.0f} MB "
-              f"| {1000 * statistics.median(times):.1f} ms | {1000 * times[int(0.95 * (len(times) - 1))]:.1f} ms "
-              f"| {recall(result['approximate_dense']['rankings'], result['exact_dense']['rankings']):.3f} "
-              f"| {recall(approx['rankings'], exact['rankings']):.3f} "
-              f"| {1000 * statistics.median(exact['times']):.1f} ms | {result['exact_rss_mb']:.0f} MB |", flush=True)
+        print(
+            f"| {n_pages:,} | {len(vectors):,} | {layout} | {build:.1f} s | {path.stat().st_size / 2**20:.0f} MB "
+            f"| {1000 * result['load_s']:.1f} ms | {result['approximate_rss_mb']:.0f} MB "
+            f"| {1000 * statistics.median(times):.1f} ms | {1000 * times[int(0.95 * (len(times) - 1))]:.1f} ms "
+            f"| {recall(result['approximate_dense']['rankings'], result['exact_dense']['rankings']):.3f} "
+            f"| {recall(approx['rankings'], exact['rankings']):.3f} "
+            f"| {1000 * statistics.median(exact['times']):.1f} ms | {result['exact_rss_mb']:.0f} MB |",
+            flush=True,
+        )
         if n_pages <= args.hnsw_max:
             exact_rows = [np.argsort(-(vectors @ q))[:10] for q in query_vectors]
             hnsw_rows.append(f"| {n_pages:,} | {len(vectors):,} | {hnsw_row(vectors, query_vectors, exact_rows)} |")

@@ -5,6 +5,7 @@ top-1 agreement with `kb ask` over the dev set (and the held-out set). Prints a 
 
 Without --site it runs `kb site build` into a temporary directory first.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,9 +46,11 @@ def main() -> None:
     assets = site / "assets" / "kb"
     first_download = sum(p.stat().st_size for p in assets.iterdir() if not p.name.startswith("iframe-worker"))
     site_bytes = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
-    rows = [("site size (all files)", f"{site_bytes / 1e6:.1f} MB"),
-            ("first search downloads (worker, index, model, wasm, tokenizer)", f"{first_download / 1e6:.1f} MB"),
-            *((f"  {p.name}", f"{p.stat().st_size / 1e6:.2f} MB") for p in sorted(assets.iterdir()))]
+    rows = [
+        ("site size (all files)", f"{site_bytes / 1e6:.1f} MB"),
+        ("first search downloads (worker, index, model, wasm, tokenizer)", f"{first_download / 1e6:.1f} MB"),
+        *((f"  {p.name}", f"{p.stat().st_size / 1e6:.2f} MB") for p in sorted(assets.iterdir())),
+    ]
     with sync_playwright() as playwright, serve(site) as origin, tempfile.TemporaryDirectory() as profile:
         browser = SiteBrowser(playwright, origin, Path(profile))
         browser.open("index.html")
@@ -57,14 +60,22 @@ def main() -> None:
         keyword_s = time.perf_counter() - started
         first = browser.wait_for("val accuracy plateau")
         first_s = time.perf_counter() - started
-        rows += [("first keystroke -> keyword results (worker)", f"{keyword['ms']:.0f} ms ({keyword_s:.2f} s end to end)"),
-                 ("first keystroke -> first semantic result", f"{first_s:.2f} s (model load {first['timings'].get('model_ms', 0) / 1000:.2f} s)")]
-        for name, file in [("dev set", REPO / "tests/eval/queries.yaml"), ("held-out set", REPO / "tests/eval/holdout.yaml")]:
+        rows += [
+            ("first keystroke -> keyword results (worker)", f"{keyword['ms']:.0f} ms ({keyword_s:.2f} s end to end)"),
+            (
+                "first keystroke -> first semantic result",
+                f"{first_s:.2f} s (model load {first['timings'].get('model_ms', 0) / 1000:.2f} s)",
+            ),
+        ]
+        for name, file in [
+            ("dev set", REPO / "tests/eval/queries.yaml"),
+            ("held-out set", REPO / "tests/eval/holdout.yaml"),
+        ]:
             if not file.is_file():
                 continue
             queries = [entry["q"] for entry in search_box_queries(file)]
             if args.limit:
-                queries = queries[:args.limit]
+                queries = queries[: args.limit]
             agree, latencies, worker_ms, misses = 0, [], [], []
             for query in queries:
                 t0 = time.perf_counter()
@@ -77,11 +88,17 @@ def main() -> None:
                     agree += 1
                 else:
                     misses.append((query, record["slugs"][:2], cli))
-            rows += [(f"{name}: browser top-1 == kb ask top-1", f"{agree}/{len(queries)} ({agree / len(queries):.3f})"),
-                     (f"{name}: per query in the worker: embed + rank (median / p95)",
-                      f"{statistics.median(worker_ms):.0f} / {p95(worker_ms):.0f} ms"),
-                     (f"{name}: per query, keystroke -> answer (incl. {120} ms debounce; median / p95)",
-                      f"{statistics.median(latencies):.0f} / {p95(latencies):.0f} ms")]
+            rows += [
+                (f"{name}: browser top-1 == kb ask top-1", f"{agree}/{len(queries)} ({agree / len(queries):.3f})"),
+                (
+                    f"{name}: per query in the worker: embed + rank (median / p95)",
+                    f"{statistics.median(worker_ms):.0f} / {p95(worker_ms):.0f} ms",
+                ),
+                (
+                    f"{name}: per query, keystroke -> answer (incl. {120} ms debounce; median / p95)",
+                    f"{statistics.median(latencies):.0f} / {p95(latencies):.0f} ms",
+                ),
+            ]
             for query, browser_top, cli in misses[:10]:
                 print(f"disagree: {query[:70]!r}: browser {browser_top}, kb ask {cli}")
         rows.append(("requests to other origins", str(len(browser.external))))

@@ -1,25 +1,18 @@
 """kb: just-in-time concept lookup for machine learning practitioners.
 
-    import kb
-    answer = kb.ask("val accuracy plateau")
-    print(answer.best.title, answer.best.snippet)
+import kb
+answer = kb.ask("val accuracy plateau")
+print(answer.best.title, answer.best.snippet)
 """
+
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import Engine, ask, list_pages, show  # noqa: E402  (light: heavy imports happen on first query)
+from .api import Engine, ask, diagnose, list_pages, show  # noqa: E402  (light: heavy imports on first query)
 from .errors import KbError  # noqa: E402
 from .pages import Page  # noqa: E402
 from .search import Answer, Result  # noqa: E402
-
-
-
-def diagnose(path, train=None, val=None, classes=None, concepts=()):
-    """Diagnose a training log: `kb.diagnose("metrics.csv").findings` (see kb.diagnosis.diagnose)."""
-    from .diagnosis import diagnose as run
-
-    return run(path, train=train, val=val, classes=classes, concepts=concepts)
 
 
 def __getattr__(name: str):  # kb.Diagnosis, kb.Finding without importing numpy on `import kb`
@@ -30,5 +23,17 @@ def __getattr__(name: str):  # kb.Diagnosis, kb.Finding without importing numpy 
     raise AttributeError(f"module 'kb' has no attribute {name!r}")
 
 
-__all__ = ["Answer", "Diagnosis", "Engine", "Finding", "KbError", "Page", "Result", "ask", "diagnose", "list_pages",
-           "show", "__version__"]
+__all__ = [
+    "Answer",
+    "Diagnosis",
+    "Engine",
+    "Finding",
+    "KbError",
+    "Page",
+    "Result",
+    "ask",
+    "diagnose",
+    "list_pages",
+    "show",
+    "__version__",
+]

@@ -1,3 +1,6 @@
+"""`python -m kb`: the same command as `kb`."""
+
 from .cli import run
 
-run()
+if __name__ == "__main__":
+    run()

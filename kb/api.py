@@ -1,13 +1,17 @@
 """The Python API under the CLI: `Engine` keeps the library, model and index loaded for warm queries."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
+from .categories import CATEGORIES
 from .config import Settings, settings
 from .errors import KbError, PageNotFound, UsageError
-from .index import BuildStats, Index, Notify, Progress, ensure_index, index_path, load_current, notify_stderr, scan_files
-from .pages import CATEGORIES, Library, Page, load_library, parse_page
-from .query import prepare
+from .index import Index
+from .indexing import BuildStats, ensure_index, index_path, load_current, scan_files
+from .notices import Notify, Progress, notify_stderr
+from .pages import Library, Page, load_library, parse_page
+from .query import make_query
 from .search import Answer, Searcher
 
 
@@ -17,19 +21,28 @@ class Engine:
     Broken pages are reported through `notify` as `file:line: problem` and skipped; the rest still answer.
     """
 
-    def __init__(self, concepts: list[Path] | tuple[Path, ...] = (), notify: Notify = notify_stderr,
-                 progress: Progress | None = None, builtin: bool = True):
+    def __init__(
+        self,
+        concepts: list[Path] | tuple[Path, ...] = (),
+        notify: Notify = notify_stderr,
+        progress: Progress | None = None,
+        builtin: bool = True,
+        home: Path | None = None,
+        embedder=None,
+    ):
+        """`home` (default KB_HOME, else the user cache) holds the index and the model export; `embedder` replaces
+        the model (anything with `name`, `dim` and `encode(texts) -> unit float32 rows`, e.g. in tests)."""
         for directory in concepts:
             if not Path(directory).is_dir():
                 raise UsageError(f"--concepts {directory}: no such directory")
-        self.settings: Settings = settings(concepts, builtin=builtin)
+        self.settings: Settings = settings(concepts, builtin=builtin, home=home, model=getattr(embedder, "name", None))
         self.notify = notify
         self.progress = progress
         self._library: Library | None = None
         self._files: list | None = None  # the page files' stamps, taken just before the library was parsed
         self._pages_read: dict[str, Page] = {}
         self._problems_reported = False
-        self._embedder = None
+        self._embedder = embedder
         self._index: Index | None = None
         self._searcher: Searcher | None = None
 
@@ -68,8 +81,15 @@ class Engine:
         """Build or update the index now; None when it was already fresh."""
         if not len(self.library):
             raise KbError("no concept pages found (check --concepts / KB_CONCEPTS)")
-        self._index, stats = ensure_index(self.library, self.embedder, self.index_file, force=force,
-                                          notify=self.notify, progress=self.progress, files=self._files)
+        self._index, stats = ensure_index(
+            self.library,
+            self.embedder,
+            self.index_file,
+            force=force,
+            notify=self.notify,
+            progress=self.progress,
+            files=self._files,
+        )
         self._searcher = None
         return stats
 
@@ -106,7 +126,14 @@ class Engine:
             raise UsageError("empty query: give a question, an error message, or pipe text on stdin")
         if k < 1:
             raise UsageError(f"--top must be at least 1 (got {k})")
-        return self.searcher.search(query, prepare(query), k=k, mode=mode)
+        searcher = self.searcher
+        return searcher.search(make_query(query, searcher.index.spelling), k=k, mode=mode)
+
+    def diagnose(self, log: str | Path, train: str | None = None, val: str | None = None, classes: int | None = None):
+        """Diagnose a training log (kb.diagnosis), naming this engine's pages."""
+        from .diagnosis import diagnose_file
+
+        return diagnose_file(log, train=train, val=val, classes=classes, pages=self.library.pages)
 
     def page(self, slug: str) -> Page:
         slug = slug.strip().removesuffix(".md").split("/")[-1]
@@ -116,8 +143,11 @@ class Engine:
 
         by_title = {p.title.lower(): p.slug for p in self.library}
         close = difflib.get_close_matches(slug, list(self.library.pages), n=3, cutoff=0.5)
-        close += [by_title[t] for t in difflib.get_close_matches(slug.lower(), list(by_title), n=2, cutoff=0.5)
-                  if by_title[t] not in close]
+        close += [
+            by_title[t]
+            for t in difflib.get_close_matches(slug.lower(), list(by_title), n=2, cutoff=0.5)
+            if by_title[t] not in close
+        ]
         hint = f"; did you mean {', '.join(close[:3])}?" if close else "; run `kb list` to see every page"
         raise PageNotFound(f"no page '{slug}'{hint}")
 
@@ -149,3 +179,9 @@ def show(slug: str) -> Page:
 
 def list_pages(category: str | None = None) -> list[Page]:
     return default_engine().pages(category)
+
+
+def diagnose(path, train=None, val=None, classes=None, concepts=()):
+    """Diagnose a training log: `kb.diagnose("metrics.csv").findings[0].title` (see kb.diagnosis)."""
+    engine = Engine(concepts) if concepts else default_engine()
+    return engine.diagnose(path, train=train, val=val, classes=classes)

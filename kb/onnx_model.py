@@ -4,6 +4,7 @@ tokenizers, so that answering a query never imports torch or sentence-transforme
 The export is checked against sentence-transformers on probe sentences before it is used (cosine >= 0.9999),
 and pages and queries are both embedded through it, so they are embedded exactly alike.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,10 +18,9 @@ import numpy as np
 
 EXPORT_FORMAT = 3
 MIN_COSINE = 0.9999  # the float32 export against sentence-transformers
-# Weight-only int8 MatMuls (MatMulNBits, blocks of 16, int8 compute): session start ~1.4x faster, a query as fast
-# as float32, cosine >= 0.999 to sentence-transformers (measured 0.9993-0.9998). Default dynamic quantization
-# is not used: cosine ~0.965, and it changes rankings. Kept only when it passes MIN_COSINE_INT8, else float32.
-QUANT_BLOCK = 16
+# Weight-only int8 MatMuls (kb.quantize; MatMulNBits, blocks of 16, int8 compute): session start ~1.4x faster, a
+# query as fast as float32, cosine >= 0.999 to sentence-transformers (measured 0.9993-0.9998). Kept only when it
+# passes MIN_COSINE_INT8, else float32.
 MIN_COSINE_INT8 = 0.999
 PROBES = [
     "val accuracy plateau",
@@ -46,8 +46,10 @@ class OnnxEmbedder:
         if self.config.get("format") != EXPORT_FORMAT:
             raise ValueError("export from another kb version")
         model_file = folder / "model.onnx"
-        if model is None and [(folder / f).stat().st_size for f in ("model.onnx", "model.onnx.data")] != \
-                self.config["onnx_bytes"]:
+        if (
+            model is None
+            and [(folder / f).stat().st_size for f in ("model.onnx", "model.onnx.data")] != self.config["onnx_bytes"]
+        ):
             raise ValueError("model.onnx has the wrong size")
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         # tokenizer.json carries the hub's own truncation (128 for MiniLM); sentence-transformers cuts at its
@@ -61,8 +63,9 @@ class OnnxEmbedder:
         # Basic (semantics-preserving) graph rewrites only: session start is ~2x faster than with the default
         # fusions, and a single query runs equally fast (~3 ms) either way.
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-        self.session = ort.InferenceSession(model if model is not None else str(model_file), options,
-                                            providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(
+            model if model is not None else str(model_file), options, providers=["CPUExecutionProvider"]
+        )
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.dim = int(self.config["dim"])
 
@@ -71,7 +74,7 @@ class OnnxEmbedder:
         order = np.argsort([len(e.ids) for e in encodings])  # similar lengths together: less padding
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(order), batch_size):
-            rows = order[start:start + batch_size]
+            rows = order[start : start + batch_size]
             width = max(len(encodings[r].ids) for r in rows)
             ids = np.zeros((len(rows), width), dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
@@ -133,24 +136,46 @@ def export(st_model, folder: Path, name: str) -> OnnxEmbedder:
 
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
-            torch.onnx.export(Hidden(transformer), tuple(sample[n] for n in names), str(tmp / "model.onnx"),
-                              input_names=names, output_names=["last_hidden_state"], opset_version=17,
-                              dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
-                              dynamo=False)
+            torch.onnx.export(
+                Hidden(transformer),
+                tuple(sample[n] for n in names),
+                str(tmp / "model.onnx"),
+                input_names=names,
+                output_names=["last_hidden_state"],
+                opset_version=17,
+                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+                dynamo=False,
+            )
         # Weights in a side file: onnxruntime maps it instead of copying it, which halves peak memory (~120 MB).
         import onnx
 
         graph = onnx.load(str(tmp / "model.onnx"))
-        onnx.save_model(graph, str(tmp / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
-                        location="model.onnx.data", size_threshold=1024)
+        onnx.save_model(
+            graph,
+            str(tmp / "model.onnx"),
+            save_as_external_data=True,
+            all_tensors_to_one_file=True,
+            location="model.onnx.data",
+            size_threshold=1024,
+        )
         del graph
         tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
         get_dim = getattr(st_model, "get_embedding_dimension", None) or st_model.get_sentence_embedding_dimension
         dim = int(get_dim())
-        (tmp / "kb-model.json").write_text(json.dumps({
-            "format": EXPORT_FORMAT, "model": name, "max_seq_length": int(st_model.max_seq_length),
-            "pooling": pooling, "normalize": "Normalize" in kinds, "dim": dim, "weights": "float32",
-            "onnx_bytes": [(tmp / f).stat().st_size for f in ("model.onnx", "model.onnx.data")]}))
+        (tmp / "kb-model.json").write_text(
+            json.dumps(
+                {
+                    "format": EXPORT_FORMAT,
+                    "model": name,
+                    "max_seq_length": int(st_model.max_seq_length),
+                    "pooling": pooling,
+                    "normalize": "Normalize" in kinds,
+                    "dim": dim,
+                    "weights": "float32",
+                    "onnx_bytes": [(tmp / f).stat().st_size for f in ("model.onnx", "model.onnx.data")],
+                }
+            )
+        )
         reference = st_model.encode(PROBES, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         cosine = (OnnxEmbedder(tmp).encode(PROBES) * reference).sum(axis=1)
         if cosine.min() < MIN_COSINE:
@@ -166,48 +191,39 @@ def export(st_model, folder: Path, name: str) -> OnnxEmbedder:
     return OnnxEmbedder(folder)
 
 
-def quantize_matmuls(model):
-    """kb's weight-only int8 (MatMulNBits, bits 8, blocks of QUANT_BLOCK) of an onnx ModelProto; None when
-    onnxruntime's quantizer cannot be imported."""
-    import logging
-
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:  # the module calls logging.basicConfig(level=INFO) on import: undo that, and keep its own logger quiet
-        from onnxruntime.quantization.matmul_nbits_quantizer import (
-            DefaultWeightOnlyQuantConfig,
-            MatMulNBitsQuantizer,
-        )
-    except ImportError:
-        return None
-    finally:
-        root.handlers[:], root.level = handlers, level
-        logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
-    config = DefaultWeightOnlyQuantConfig(block_size=QUANT_BLOCK, is_symmetric=True, bits=8, accuracy_level=4)
-    quantizer = MatMulNBitsQuantizer(model, bits=8, block_size=QUANT_BLOCK, is_symmetric=True, accuracy_level=4,
-                                     algo_config=config)
-    quantizer.process()
-    return quantizer.model.model
-
-
 def _quantize_if_faithful(folder: Path, reference: np.ndarray) -> None:
     """Replace the float32 model in `folder` by its weight-only int8 version if that embeds the probes within
     MIN_COSINE_INT8 of sentence-transformers (`reference`); otherwise leave the float32 model."""
     import onnx
+
+    from .quantize import quantize_matmuls
 
     quantized = quantize_matmuls(onnx.load(str(folder / "model.onnx")))
     if quantized is None:
         return
     trial = folder / "int8"
     trial.mkdir()
-    onnx.save_model(quantized, str(trial / "model.onnx"), save_as_external_data=True,
-                    all_tensors_to_one_file=True, location="model.onnx.data", size_threshold=1024)
+    onnx.save_model(
+        quantized,
+        str(trial / "model.onnx"),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location="model.onnx.data",
+        size_threshold=1024,
+    )
     del quantized
     config_file = folder / "kb-model.json"
     float_config = json.loads(config_file.read_text())
     shutil.copy(folder / "tokenizer.json", trial / "tokenizer.json")
-    (trial / "kb-model.json").write_text(json.dumps({
-        **float_config, "weights": "int8", "onnx_bytes": [(trial / f).stat().st_size for f in ("model.onnx", "model.onnx.data")]}))
+    (trial / "kb-model.json").write_text(
+        json.dumps(
+            {
+                **float_config,
+                "weights": "int8",
+                "onnx_bytes": [(trial / f).stat().st_size for f in ("model.onnx", "model.onnx.data")],
+            }
+        )
+    )
     cosine = (OnnxEmbedder(trial).encode(PROBES) * reference).sum(axis=1)
     if cosine.min() >= MIN_COSINE_INT8:
         for name in ("model.onnx", "model.onnx.data", "kb-model.json"):

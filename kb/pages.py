@@ -3,6 +3,7 @@
 Parsing never raises for a bad page: problems come back as `Problem`s (file:line: message) so one broken
 page cannot take the others down. `kb check` turns the same problems into a lint report.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CATEGORIES = ("optimization", "generalization", "data", "tabular", "evaluation", "debugging")
+from .categories import CATEGORIES
+
 SECTIONS = (
     "You see",
     "Try this first",
@@ -104,7 +106,11 @@ def _split_sections(body: str, first_line: int) -> tuple[list[tuple[str, int, st
         match = FENCE_RE.match(line)
         if fence is None and match:
             fence = (match.group(1), lineno, match.group(2).lower(), [])
-        elif fence is not None and line.strip().startswith(fence[0]) and line.strip() == line.strip()[0] * len(line.strip()):
+        elif (
+            fence is not None
+            and line.strip().startswith(fence[0])
+            and line.strip() == line.strip()[0] * len(line.strip())
+        ):
             fences.append((fence[1], fence[2], "\n".join(fence[3]) + "\n"))
             fence = None
         elif fence is not None:
@@ -156,7 +162,9 @@ def parse_page(path: Path, origin: str = "built-in") -> tuple[Page | None, list[
     import yaml  # here, not at the top: a query answered from a fresh index parses no page
 
     try:
-        meta = yaml.load("\n".join(lines[1:closing]), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: ~20x faster
+        meta = yaml.load(
+            "\n".join(lines[1:closing]), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )  # libyaml: ~20x faster
     except yaml.YAMLError as exc:
         # The context mark says where the broken construct began (e.g. the '['); the problem mark where
         # the parser gave up, which can be the closing '---'.
@@ -186,12 +194,18 @@ def parse_page(path: Path, origin: str = "built-in") -> tuple[Page | None, list[
             values = []
         lists[name] = values
     if "symptoms" in meta and 0 < len(lists["symptoms"]) < MIN_SYMPTOMS:
-        problem(field_line("symptoms"), f"only {len(lists['symptoms'])} symptoms; write at least {MIN_SYMPTOMS}", fatal=False)
+        problem(
+            field_line("symptoms"),
+            f"only {len(lists['symptoms'])} symptoms; write at least {MIN_SYMPTOMS}",
+            fatal=False,
+        )
     for rel in lists["related"]:
         if not SLUG_RE.match(rel):
-            problem(field_line("related"), f"related '{rel}' is not a bare slug (write 'warmup', not 'optimization/warmup')")
+            problem(
+                field_line("related"), f"related '{rel}' is not a bare slug (write 'warmup', not 'optimization/warmup')"
+            )
 
-    sections, fences = _split_sections("\n".join(lines[closing + 1:]), closing + 2)
+    sections, fences = _split_sections("\n".join(lines[closing + 1 :]), closing + 2)
     _lint_body(path, sections, fences, problems)
     if category not in CATEGORIES:
         problem(1, f"folder '{category}' is not a category ({', '.join(CATEGORIES)})", fatal=False)
@@ -240,8 +254,10 @@ def _lint_body(path: Path, sections, fences, problems: list[Problem]) -> None:
     code_line = next((n for t, n, _ in sections if t == "Code to try"), None)
     python_blocks = [f for f in fences if f[1] == "python"]
     if len(python_blocks) != 1:
-        problem(python_blocks[1][0] if len(python_blocks) > 1 else (code_line or 1),
-                f"expected exactly one ```python block, found {len(python_blocks)}")
+        problem(
+            python_blocks[1][0] if len(python_blocks) > 1 else (code_line or 1),
+            f"expected exactly one ```python block, found {len(python_blocks)}",
+        )
     elif code_line is not None:
         in_section = [s for s in sections if s[0] == "Code to try"][0]
         if "```python" not in in_section[2] and "~~~python" not in in_section[2]:
@@ -262,8 +278,14 @@ def link_problems(pages: dict[str, Page]) -> list[Problem]:
         missing = [rel for rel in page.related if rel not in pages]
         if missing:
             names = ", ".join(f"'{m}'" for m in missing)
-            problems.append(Problem(page.path, _line_of(text, r"^related\s*:"),
-                                    f"related slug{'s' if len(missing) > 1 else ''} {names} ha{'ve' if len(missing) > 1 else 's'} no page"))
+            problems.append(
+                Problem(
+                    page.path,
+                    _line_of(text, r"^related\s*:"),
+                    f"related slug{'s' if len(missing) > 1 else ''} {names} "
+                    f"ha{'ve' if len(missing) > 1 else 's'} no page",
+                )
+            )
         for match in PAGE_LINK_RE.finditer(text):
             category, slug = match.groups()
             target = pages.get(slug)

@@ -1,10 +1,12 @@
-"""Turn what the user typed or piped (a few words, a story, a traceback, a whole training log) into the text
-that gets embedded. The model reads at most 256 tokens, so for long input the error line goes first and the
-rest follows only as far as it fits.
+"""The query: what the user typed or piped (a few words, a story, a traceback, a whole training log) turned, in
+this one place, into the text that gets searched. The model reads at most 256 tokens, so for long input the error
+line goes first and the rest follows only as far as it fits; then typos are read as library words (kb.spelling).
 """
+
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .errors import UsageError
 
@@ -12,20 +14,25 @@ MAX_INPUT_BYTES = 10 * 1024 * 1024
 MAX_QUERY_CHARS = 900  # ~200-250 word pieces: what the model sees, with the most telling lines first
 ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
 # "ValueError: ...", "torch.OutOfMemoryError: ...", "RuntimeError: CUDA error: ...", "error: ..."
-EXCEPTION_RE = re.compile(r"^\s*(?:[A-Za-z_][\w.]*\.)?([A-Z]\w*(?:Error|Exception|Warning|Interrupt)|error|Error)\b:?\s*(.*)$")
+EXCEPTION_RE = re.compile(
+    r"^\s*(?:[A-Za-z_][\w.]*\.)?([A-Z]\w*(?:Error|Exception|Warning|Interrupt)|error|Error)\b:?\s*(.*)$"
+)
 TRACEBACK_RE = re.compile(r"^\s*Traceback \(most recent call last\)")
 FRAME_RE = re.compile(r'^\s*File "([^"]+)", line \d+')
 # Lines worth keeping from a long log even without an exception: numbers going bad, warnings.
-TELLING_RE = re.compile(r"\b(nan|inf|out of memory|OOM|diverg\w*|overflow\w*|underflow|warning|error|failed|killed)\b",
-                        re.IGNORECASE)
+TELLING_RE = re.compile(
+    r"\b(nan|inf|out of memory|OOM|diverg\w*|overflow\w*|underflow|warning|error|failed|killed)\b", re.IGNORECASE
+)
 PROGRESS_RE = re.compile(r"^\s*(?:\d+%\|[^|]*\||Epoch \d+/\d+\s*$|[\s|#=>.-]*$)")
 
 
 def decode(data: bytes) -> str:
     """Bytes from stdin to text; undecodable bytes become U+FFFD instead of failing."""
     if len(data) > MAX_INPUT_BYTES:
-        raise UsageError(f"input is {len(data) / 1e6:.1f} MB; kb reads at most {MAX_INPUT_BYTES // 2**20} MB "
-                         f"(pipe the end of the log: tail -n 200 train.log | kb ask)")
+        raise UsageError(
+            f"input is {len(data) / 1e6:.1f} MB; kb reads at most {MAX_INPUT_BYTES // 2**20} MB "
+            f"(pipe the end of the log: tail -n 200 train.log | kb ask)"
+        )
     return data.decode("utf-8", errors="replace")
 
 
@@ -69,7 +76,7 @@ def prepare(text: str) -> str:
         last = exception_rows[-1]
         add(lines[last])
         # the source line of the innermost frame just above it says what was being computed
-        for line in reversed(lines[max(0, last - 4):last]):
+        for line in reversed(lines[max(0, last - 4) : last]):
             if not FRAME_RE.match(line) and not _is_noise(line) and not TRACEBACK_RE.match(line):
                 add(line)
                 break
@@ -91,3 +98,26 @@ def prepare(text: str) -> str:
             break
         query = f"{query} {line}".strip()
     return query or joined[:MAX_QUERY_CHARS]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query, made once by `make_query` and read by every stage of the search."""
+
+    text: str  # as the user gave it
+    searched: str  # what is embedded and scored: the telling lines of a log, typos read as library words
+    corrections: tuple[tuple[str, str], ...] = ()  # (typed, read as), see kb.spelling
+
+    @property
+    def exact_texts(self) -> tuple[str, str]:
+        """What exact matching looks at: the text as given (a pasted error) and as searched."""
+        return self.text, self.searched
+
+
+def make_query(text: str, spelling=None) -> Query:
+    """The Query for `text`; `spelling` is the index's typo vocabulary (kb.spelling.Spelling) or None."""
+    searched = prepare(text)
+    corrections: list[tuple[str, str]] = []
+    if spelling is not None:
+        searched, corrections = spelling.correct(searched)
+    return Query(text, searched, tuple(corrections))

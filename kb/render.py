@@ -1,23 +1,33 @@
-"""Stage 4: answers and pages as plain text, Markdown, JSON, or rich terminal output.
+"""Stage 4: answers, pages, page lists and eval reports as plain text, Markdown, JSON, or rich terminal output,
+registered in kb.formats.
 
-Plain text and Markdown are strings with fixed layout (nothing depends on the terminal's width when piped);
-`rich_answer` is only used when stdout is a terminal.
+Plain text and Markdown have a fixed layout (nothing depends on the terminal's width when piped); the terminal
+format (rich) is only chosen when stdout is a terminal.
 """
+
 from __future__ import annotations
 
+import io
 import json
+import shutil
 
+from .formats import renders
 from .pages import Page
 from .search import Answer, Result
+from .shapes import answer_json as answer_shape
+from .shapes import eval_dict, page_dict, page_list_item
 
-JSON_VERSION = 1
 NO_MATCH = "No confident match: kb has no page that clearly explains this. The nearest pages:"
 
 
 def _explain(result: Result) -> str:
-    lexical = f"rank {result.lexical_rank}, bm25 {result.lexical_score:.2f}" if result.lexical_rank else "no shared words"
-    return (f"dense rank {result.dense_rank} (cosine {result.dense_score:.3f}); lexical {lexical}; "
-            f"final {result.score:.3f}; best match: {result.matched_kind} \"{result.matched}\"")
+    lexical = (
+        f"rank {result.lexical_rank}, bm25 {result.lexical_score:.2f}" if result.lexical_rank else "no shared words"
+    )
+    return (
+        f"dense rank {result.dense_rank} (cosine {result.dense_score:.3f}); lexical {lexical}; "
+        f'final {result.score:.3f}; best match: {result.matched_kind} "{result.matched}"'
+    )
 
 
 def _read_as(answer: Answer) -> str:
@@ -30,16 +40,12 @@ def _one_line(i: int, r: Result) -> str:
     return f"{i}. {r.title} ({r.category}/{r.slug}, {r.score:.2f}): {r.summary}"
 
 
+@renders("answer", "json")
 def answer_json(answer: Answer, explain: bool = False) -> str:
-    data = {"version": JSON_VERSION, **answer.to_dict()}
-    if explain:
-        for item, result in zip(data["results"], answer.results):
-            item["explain"] = {"dense_score": round(result.dense_score, 4), "dense_rank": result.dense_rank,
-                               "lexical_score": round(result.lexical_score, 4), "lexical_rank": result.lexical_rank,
-                               "matched_kind": result.matched_kind, "searched": answer.searched}
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    return json.dumps(answer_shape(answer, explain), indent=2, ensure_ascii=False) + "\n"
 
 
+@renders("answer", "text")
 def answer_text(answer: Answer, explain: bool = False) -> str:
     lines: list[str] = [_read_as(answer), ""] if answer.corrections else []
     if explain and answer.searched != " ".join(answer.query.split()):
@@ -52,13 +58,18 @@ def answer_text(answer: Answer, explain: bool = False) -> str:
                 lines.append(f"   {_explain(r)}")
         return "\n".join(lines) + "\n"
     best = answer.results[0]
-    lines += [f"{best.title}  [{best.category}/{best.slug}]", best.summary, "",
-              f"Matched: {best.matched}" + (f" ({best.matched_kind})" if best.matched_kind != "symptom" else ""), ""]
+    lines += [
+        f"{best.title}  [{best.category}/{best.slug}]",
+        best.summary,
+        "",
+        f"Matched: {best.matched}" + (f" ({best.matched_kind})" if best.matched_kind != "symptom" else ""),
+        "",
+    ]
     if explain:
         lines += [f"Why first: {_explain(best)}", ""]
-    lines += ["Try this first:", _indent(best.try_first), ""]
+    lines += ["Try this first:", indent(best.try_first), ""]
     if best.snippet:
-        lines += [f"Code to try (kb snippet {best.slug}):", _indent(best.snippet.rstrip()), ""]
+        lines += [f"Code to try (kb snippet {best.slug}):", indent(best.snippet.rstrip()), ""]
     if best.related:
         lines += [f"Related: {', '.join(best.related)}", ""]
     if len(answer.results) > 1:
@@ -71,6 +82,7 @@ def answer_text(answer: Answer, explain: bool = False) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+@renders("answer", "markdown")
 def answer_markdown(answer: Answer, explain: bool = False) -> str:
     lines: list[str] = [f"*{_read_as(answer)}*", ""] if answer.corrections else []
     if not answer.confident:
@@ -98,6 +110,20 @@ def answer_markdown(answer: Answer, explain: bool = False) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def terminal_console():
+    """A rich console that renders into a string as the terminal would show it (colours unless NO_COLOR)."""
+    from rich.console import Console
+
+    return Console(file=io.StringIO(), force_terminal=True, width=shutil.get_terminal_size().columns)
+
+
+@renders("answer", "terminal")
+def answer_terminal(answer: Answer, explain: bool = False) -> str:
+    console = terminal_console()
+    rich_answer(answer, console, explain)
+    return console.file.getvalue()
+
+
 def rich_answer(answer: Answer, console, explain: bool = False) -> None:
     """The same content as `answer_text`, with headings, Markdown and a highlighted snippet, for a terminal."""
     from rich.markdown import Markdown
@@ -117,8 +143,15 @@ def rich_answer(answer: Answer, console, explain: bool = False) -> None:
                 console.print(Text(f"   {_explain(r)}", style="dim"))
         return
     best = answer.results[0]
-    head = Text.assemble((best.title, "bold"), (f"  {best.category}/{best.slug}", "dim"), "\n", best.summary, "\n",
-                         ("Matched: ", "dim"), best.matched)
+    head = Text.assemble(
+        (best.title, "bold"),
+        (f"  {best.category}/{best.slug}", "dim"),
+        "\n",
+        best.summary,
+        "\n",
+        ("Matched: ", "dim"),
+        best.matched,
+    )
     console.print(Panel(head, expand=False))
     if explain:
         console.print(Text(f"Why first: {_explain(best)}", style="dim"))
@@ -138,6 +171,7 @@ def rich_answer(answer: Answer, console, explain: bool = False) -> None:
     console.print(Text(f"More: kb show {best.slug}", style="dim"))
 
 
+@renders("page", "markdown", "text")
 def page_markdown(page: Page) -> str:
     """A page as Markdown without its front matter, for `kb show` and editors."""
     lines = [f"# {page.title}", "", f"*{page.summary}*", ""]
@@ -146,15 +180,52 @@ def page_markdown(page: Page) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+@renders("page", "json")
 def page_json(page: Page) -> str:
-    return json.dumps(page_dict(page), indent=2, ensure_ascii=False)
+    return json.dumps(page_dict(page), indent=2, ensure_ascii=False) + "\n"
 
 
-def page_dict(page: Page) -> dict:
-    return {"slug": page.slug, "title": page.title, "category": page.category, "summary": page.summary,
-            "symptoms": list(page.symptoms), "aliases": list(page.aliases), "related": list(page.related),
-            "sources": list(page.sources), "snippet": page.snippet, "path": str(page.path), "origin": page.origin}
+@renders("page", "terminal")
+def page_terminal(page: Page) -> str:
+    from rich.markdown import Markdown
+
+    console = terminal_console()
+    console.print(Markdown(page_markdown(page)))
+    return console.file.getvalue()
 
 
-def _indent(text: str, prefix: str = "    ") -> str:
+@renders("pages", "text", "terminal")
+def pages_text(pages: list[Page]) -> str:
+    """`kb list`: one line per page with the directory it comes from."""
+    width = max((len(f"{p.category}/{p.slug}") for p in pages), default=10)
+    return "".join(f"{p.category + '/' + p.slug:<{width}}  {p.title}  ({p.origin})\n" for p in pages)
+
+
+@renders("pages", "json")
+def pages_json(pages: list[Page]) -> str:
+    return json.dumps([page_list_item(p) for p in pages], indent=2) + "\n"
+
+
+@renders("eval", "json")
+def eval_json(report) -> str:
+    return json.dumps(eval_dict(report), indent=2) + "\n"
+
+
+@renders("eval", "text", "terminal")
+def eval_text(report) -> str:
+    lines = [
+        f"on-topic queries: {report.total}  top-1: {report.top1:.3f}  top-3: {report.top3:.3f}  MRR: {report.mrr:.3f}"
+    ]
+    if report.off_topic:
+        lines.append(
+            f"off-topic queries: {report.off_topic}  answered 'no confident match': "
+            f"{report.no_match_rate:.3f}; on-topic answered without confidence: "
+            f"{report.on_topic_not_confident}"
+        )
+    for miss in report.misses:
+        lines.append(f"miss (rank {miss['rank']}): {miss['q'][:90]!r} expected {miss['expect']} got {miss['got']}")
+    return "\n".join(lines) + "\n"
+
+
+def indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line if line.strip() else "" for line in text.strip("\n").splitlines())

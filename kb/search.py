@@ -9,6 +9,7 @@ cosine alone: BM25 scores are not comparable across queries. The weights were ch
 with a two-half split. Measured and not adopted (benchmarks/RESULTS.md): reciprocal rank fusion (top-1 0.80),
 BM25 over weighted fields (dev 0.867 but held-out 0.845 < 0.865), title-prefixed chunks, an error-string bonus.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 from .index import Index
 from .pages import Page
+from .query import Query
 
 LEXICAL_WEIGHT = 0.35  # bonus for the page with the best BM25 score; others get it in proportion
 DENSE_TOP = 3  # a page's dense score: (best chunk + mean of its best DENSE_TOP chunks) / 2
@@ -48,9 +50,9 @@ class Result:
     lexical_rank: int | None  # None when no query word occurs in the page
 
     def to_dict(self) -> dict:
-        return {"slug": self.slug, "title": self.title, "category": self.category, "score": round(self.score, 4),
-                "summary": self.summary, "matched": self.matched, "snippet": self.snippet, "path": self.path,
-                "related": list(self.related)}
+        from .shapes import result_dict
+
+        return result_dict(self)
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,9 @@ class Answer:
         return self.results[0] if self.results else None
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "confident": self.confident, "results": [r.to_dict() for r in self.results],
-                "corrections": [{"typed": typed, "read_as": read} for typed, read in self.corrections]}
+        from .shapes import answer_dict
+
+        return answer_dict(self)
 
 
 class Searcher:
@@ -112,25 +115,24 @@ class Searcher:
         top_mean[reached] = sums[reached] / counts[reached]
         return best, top_mean, best_row
 
-    def search(self, query: str, searched: str, k: int = 3, mode: str = "fused") -> Answer:
-        """Rank pages. `mode` is "fused" (the default), or "dense" / "lexical" alone (for benchmarks)."""
+    def search(self, query: Query, k: int = 3, mode: str = "fused") -> Answer:
+        """The k best pages for a query (kb.query.make_query). `mode` is "fused" (the default), or "dense" /
+        "lexical" alone (for benchmarks)."""
         import numpy as np
 
         index = self.index
+        searched = query.searched
         if not len(index):
-            return Answer(query, searched, False, [])
-        corrections = []
-        if index.spelling is not None:
-            searched, corrections = index.spelling.correct(searched)
+            return Answer(query.text, searched, False, [], list(query.corrections))
         vector = self.embedder.encode([searched])[0]
         lexical = self.lexical.scores(searched)
         exact = np.zeros(len(index), dtype=np.float32)
         if index.exact is not None:
-            exact[sorted(index.exact.pages(query) | index.exact.pages(searched))] = 1.0
+            exact[sorted(set().union(*(index.exact.pages(text) for text in query.exact_texts)))] = 1.0
         best, top_mean, best_row = self.dense(vector, lexical + exact)
         scores = page_scores(best, top_mean, lexical, mode, exact)
         reached = np.isfinite(best)
-        ranked = [int(i) for i in np.argsort(-scores, kind="stable") if reached[i]][:max(k, 1)]
+        ranked = [int(i) for i in np.argsort(-scores, kind="stable") if reached[i]][:k]
         dense = page_scores(best, top_mean, lexical, "dense")
         dense_rank = np.empty(len(index), dtype=np.int64)
         dense_rank[np.argsort(-np.where(reached, dense, -np.inf), kind="stable")] = np.arange(1, len(index) + 1)
@@ -140,17 +142,29 @@ class Searcher:
         for i in ranked:
             page = self.page_of(index.slugs[i])
             chunk = index.chunk(int(best_row[i]))
-            results.append(Result(
-                slug=page.slug, title=page.title, category=page.category, score=float(scores[i]),
-                summary=page.summary,
-                matched=chunk.label if chunk.kind != "section" else f"{chunk.label}: {_excerpt(chunk.text)}",
-                matched_kind=chunk.kind, snippet=page.snippet, path=str(page.path),
-                related=tuple(r for r in page.related if r in index.page_row), try_first=page.try_first,
-                dense_score=float(dense[i]), dense_rank=int(dense_rank[i]), lexical_score=float(lexical[i]),
-                lexical_rank=int(lexical_rank[i]) if lexical[i] > 0 else None))
-        confident = bool(results) and (float(best[reached].max()) >= CONFIDENT_SCORE
-                                       or bool(exact.any()) and mode == "fused")
-        return Answer(query, searched, confident, results, corrections)
+            results.append(
+                Result(
+                    slug=page.slug,
+                    title=page.title,
+                    category=page.category,
+                    score=float(scores[i]),
+                    summary=page.summary,
+                    matched=chunk.label if chunk.kind != "section" else f"{chunk.label}: {_excerpt(chunk.text)}",
+                    matched_kind=chunk.kind,
+                    snippet=page.snippet,
+                    path=str(page.path),
+                    related=tuple(r for r in page.related if r in index.page_row),
+                    try_first=page.try_first,
+                    dense_score=float(dense[i]),
+                    dense_rank=int(dense_rank[i]),
+                    lexical_score=float(lexical[i]),
+                    lexical_rank=int(lexical_rank[i]) if lexical[i] > 0 else None,
+                )
+            )
+        confident = bool(results) and (
+            float(best[reached].max()) >= CONFIDENT_SCORE or bool(exact.any()) and mode == "fused"
+        )
+        return Answer(query.text, searched, confident, results, list(query.corrections))
 
 
 def page_scores(best, top_mean, bm25, mode: str = "fused", exact=None):
@@ -160,7 +174,7 @@ def page_scores(best, top_mean, bm25, mode: str = "fused", exact=None):
                                             best DENSE_TOP chunks (fewer if the page has fewer)
         fused = dense + LEXICAL_WEIGHT * bm25 / max(bm25)    (max over all pages; the term is 0 when every
                                             page's BM25 is 0)
-                + EXACT_BONUS * exact       exact: 1 for pages the query matches exactly (kb.index.ExactIndex),
+                + EXACT_BONUS * exact       exact: 1 for pages the query matches exactly (kb.exact.ExactIndex),
                                             else 0
 
     Pages sort by descending score (ties: index order). "dense" and "lexical" modes are the two halves alone.

@@ -1,11 +1,13 @@
 """`kb new`: a page skeleton that already passes the structure checks, for contributors to fill in."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
+from .categories import CATEGORIES
 from .config import project_concepts
 from .errors import UsageError
-from .pages import CATEGORIES, SECTIONS, SLUG_RE
+from .pages import SECTIONS, SLUG_RE
 
 TEMPLATE = """---
 title: {title}
@@ -31,7 +33,7 @@ SECTION_HINTS = {
     "Why": "The few sentences of theory that make the fix make sense.",
     "Check": "How to confirm the diagnosis in a minute; what a good and a bad value look like.",
     "Fixes, in order": "1. The cheapest, most likely fix first.\n2. ...",
-    "Code to try": "```python\nimport torch\n\ntorch.manual_seed(0)\nprint(\"before / after\")  # <- change this\n```",
+    "Code to try": '```python\nimport torch\n\ntorch.manual_seed(0)\nprint("before / after")  # <- change this\n```',
     "Not this?": "- [A look-alike page](../debugging/nan-loss.md): how to tell them apart.",
     "Sources": "- [Source title, section](https://example.org/the-authoritative-source)",
 }

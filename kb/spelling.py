@@ -10,6 +10,7 @@ a dictionary. Words shorter than MIN_LENGTH, words inside identifiers (snake_cas
 after the first letter (acronyms, CamelCase) are never touched; nor is a plural the library does not use
 ("dataloaders": a letter too many). kb/web/worker.js does exactly the same.
 """
+
 from __future__ import annotations
 
 import functools
@@ -27,10 +28,12 @@ LIBRARY_WORD_RE = re.compile(r"[a-z]+")
 def edits1(word: str) -> set[str]:
     """Every string one delete, swap of neighbours, replacement or insertion away from `word` (a-z)."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    return ({a + b[1:] for a, b in splits if b}
-            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-            | {a + c + b[1:] for a, b in splits if b for c in LETTERS}
-            | {a + c + b for a, b in splits for c in LETTERS})
+    return (
+        {a + b[1:] for a, b in splits if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {a + c + b[1:] for a, b in splits if b for c in LETTERS}
+        | {a + c + b for a, b in splits for c in LETTERS}
+    )
 
 
 def likely_slip(typed: str, word: str) -> bool:
@@ -60,8 +63,9 @@ class Spelling:
             if len(word) < MIN_LENGTH or not word[1:].islower() or lower in self.targets or lower in self.known:
                 return word
             # an extra letter is only a typo when it doubles its neighbour: "fastapi" is not "fastai" mistyped
-            candidates = [c for c in edits1(lower) if c in self.targets
-                          and (len(c) >= len(lower) or likely_slip(lower, c))]
+            candidates = [
+                c for c in edits1(lower) if c in self.targets and (len(c) >= len(lower) or likely_slip(lower, c))
+            ]
             if not candidates:
                 return word
             best = min(candidates, key=lambda c: (not likely_slip(lower, c), -self.targets[c], c))

@@ -1,5 +1,6 @@
 """Drive the built docs site in Debian's headless Chromium (Playwright), as a user would: type into Material's
 search box and read what it shows. Shared by tests/test_site.py and benchmarks/site_search.py."""
+
 from __future__ import annotations
 
 import functools
@@ -14,8 +15,13 @@ from pathlib import Path
 
 import yaml
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def search_box_queries(file: Path) -> list[dict]:
@@ -56,7 +62,8 @@ class SiteBrowser:
         self.requested: list[str] = []
         self.errors: list[str] = []
         self.context = playwright.chromium.launch_persistent_context(
-            str(user_data_dir), executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+            str(user_data_dir), executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
         self.context.route("**/*", self._route)
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))

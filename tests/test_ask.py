@@ -1,15 +1,17 @@
 """`kb ask` end to end on the shipped pages: the real model, the real index, the real command."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import pytest
-from conftest import run_kb, write_page
 from typer.testing import CliRunner
 
 import kb
 from kb.cli import app
+
+from conftest import run_kb, write_page
 
 runner = CliRunner()
 
@@ -78,8 +80,13 @@ def test_text_output_has_the_parts_of_an_answer(engine):
     assert result.exit_code == 0
     first = out.splitlines()[0]
     assert first.endswith("[optimization/learning-rate]")
-    for part in ("Matched:", "Try this first:", "Code to try (kb snippet learning-rate):", "Also:\n  2. ",
-                 "More: kb show learning-rate"):
+    for part in (
+        "Matched:",
+        "Try this first:",
+        "Code to try (kb snippet learning-rate):",
+        "Also:\n  2. ",
+        "More: kb show learning-rate",
+    ):
         assert part in out
     assert "\x1b[" not in out  # plain when stdout is not a terminal
 
@@ -134,11 +141,22 @@ def test_off_topic_query_is_not_confident(engine):
 
 def test_own_pages_override_built_in_ones_and_list_shows_origin(tmp_path, engine, monkeypatch):
     own = tmp_path / "mine"
-    write_page(own, "debugging", "nan-loss", title="Our team's NaN checklist",
-               summary="NaN loss: first check our data loader's fp16 cast.",
-               symptoms=["loss is nan", "nan loss", "loss becomes nan", "NaN in our loss", "loss inf", "loss nan fp16"])
-    write_page(own, "data", "our-tokenizer", title="Our tokenizer quirks",
-               summary="Why our in-house tokenizer drops emoji.", symptoms=[f"tokenizer drops emoji {i}" for i in range(6)])
+    write_page(
+        own,
+        "debugging",
+        "nan-loss",
+        title="Our team's NaN checklist",
+        summary="NaN loss: first check our data loader's fp16 cast.",
+        symptoms=["loss is nan", "nan loss", "loss becomes nan", "NaN in our loss", "loss inf", "loss nan fp16"],
+    )
+    write_page(
+        own,
+        "data",
+        "our-tokenizer",
+        title="Our tokenizer quirks",
+        summary="Why our in-house tokenizer drops emoji.",
+        symptoms=[f"tokenizer drops emoji {i}" for i in range(6)],
+    )
     listed = runner.invoke(app, ["list", "--json", "--concepts", str(own)])
     rows = {r["slug"]: r for r in json.loads(listed.stdout)}
     assert rows["nan-loss"]["origin"] == str(own) and rows["learning-rate"]["origin"] == "built-in"
@@ -189,11 +207,17 @@ def test_shell_completion_script_is_available():
 LOGS = Path(__file__).parent / "data" / "logs"
 
 
-@pytest.mark.parametrize("log, right", [
-    ("tqdm_cuda_oom.log", {"cuda-out-of-memory"}),            # tqdm redraws, warnings, epoch lines, then the OOM
-    ("hf_trainer_nan.log", {"nan-loss"}),                     # HF Trainer dicts whose loss turns nan; no exception
-    ("keras_shape_error.log", {"loss-function-choice", "shape-mismatch"}),  # TF info lines, Keras progress, ValueError
-])
+@pytest.mark.parametrize(
+    "log, right",
+    [
+        ("tqdm_cuda_oom.log", {"cuda-out-of-memory"}),  # tqdm redraws, warnings, epoch lines, then the OOM
+        ("hf_trainer_nan.log", {"nan-loss"}),  # HF Trainer dicts whose loss turns nan; no exception
+        (
+            "keras_shape_error.log",
+            {"loss-function-choice", "shape-mismatch"},
+        ),  # TF info lines, Keras progress, ValueError
+    ],
+)
 def test_a_whole_training_log_on_stdin_finds_the_actual_problem(engine, log, right):
     result = run_kb("ask", "--json", input=(LOGS / log).read_bytes())  # as `python train.py 2>&1 | kb ask`
     assert result.returncode == 0, result.stderr.decode()
@@ -208,8 +232,13 @@ def _in_terminal(args: list[str], env: dict) -> str:
     import sys
 
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "kb", *args], stdout=follower, stderr=subprocess.DEVNULL,
-                            stdin=subprocess.DEVNULL, env={**os.environ, **env})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", *args],
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **env},
+    )
     os.close(follower)
     chunks = []
     while True:

@@ -1,11 +1,15 @@
 """The knowledge: every shipped page passes the format and its snippet really runs."""
+
 from __future__ import annotations
 
 import pytest
-from conftest import CONCEPTS
 
 from kb.check import run_snippet
 from kb.pages import load_library, page_files
+
+from conftest import CONCEPTS
+
+pytestmark = pytest.mark.slow  # see conftest: the real thing
 
 PAGE_FILES = page_files(CONCEPTS)
 

@@ -2,6 +2,7 @@
 and the Hugging Face Trainer in their own processes (in parallel), each driven into a known pathology or kept
 healthy. The expected diagnosis comes from how each run was made (learning rate 100x off, 40 training images,
 shuffled labels, corrupted batches at known steps), never from the curves themselves."""
+
 from __future__ import annotations
 
 import csv
@@ -12,38 +13,57 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_kb
 
 import kb
-from kb.diagnosis import CONFIDENCES, diagnose
+from kb.api import diagnose
+from kb.diagnosis import CONFIDENCES
+
+from conftest import run_kb
 
 RUNS_DIR = Path(__file__).parent / "data" / "diagnose"
 sys.path.insert(0, str(RUNS_DIR))
 import training_runs
 
-HEALTHY = ["healthy", "healthy_dropout", "healthy_short", "healthy_steps", "sklearn_healthy", "keras_healthy",
-           "lightning_healthy", "hf_healthy"]
+pytestmark = pytest.mark.slow  # see conftest: the real thing
+
+HEALTHY = [
+    "healthy",
+    "healthy_dropout",
+    "healthy_short",
+    "healthy_steps",
+    "sklearn_healthy",
+    "keras_healthy",
+    "lightning_healthy",
+    "hf_healthy",
+]
 
 
 @pytest.fixture(scope="session")
 def logs(tmp_path_factory) -> dict[str, Path]:
     """Every run's log. The three framework runs start first, in subprocesses, while torch/sklearn train here."""
     out = tmp_path_factory.mktemp("diagnose-runs")
-    procs = {tool: subprocess.Popen([sys.executable, str(RUNS_DIR / "real_tools.py"), tool, str(out)],
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-             for tool in ("keras", "lightning", "hf")}
+    procs = {
+        tool: subprocess.Popen(
+            [sys.executable, str(RUNS_DIR / "real_tools.py"), tool, str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for tool in ("keras", "lightning", "hf")
+    }
     paths = training_runs.generate(out)
     for tool, proc in procs.items():
         output, _ = proc.communicate(timeout=300)
         assert proc.returncode == 0, f"{tool} run failed:\n{output.decode()[-3000:]}"
-    paths.update({
-        "keras_healthy": out / "keras_healthy.csv",
-        "keras_overfitting": out / "keras_overfitting_history.json",
-        "lightning_healthy": out / "lightning_healthy",  # a run directory: diagnose finds version_0/metrics.csv
-        "lightning_lr_too_low": out / "lightning_lr_too_low" / "version_0" / "metrics.csv",
-        "hf_healthy": out / "hf_healthy",
-        "hf_lr_too_high": out / "hf_lr_too_high" / "trainer_state.json",
-    })
+    paths.update(
+        {
+            "keras_healthy": out / "keras_healthy.csv",
+            "keras_overfitting": out / "keras_overfitting_history.json",
+            "lightning_healthy": out / "lightning_healthy",  # a run directory: diagnose finds version_0/metrics.csv
+            "lightning_lr_too_low": out / "lightning_lr_too_low" / "version_0" / "metrics.csv",
+            "hf_healthy": out / "hf_healthy",
+            "hf_lr_too_high": out / "hf_lr_too_high" / "trainer_state.json",
+        }
+    )
     return paths
 
 
@@ -99,7 +119,9 @@ def test_tiny_training_set_with_a_large_model_overfits_from_the_validation_minim
     raw_best = int(val.argmin())
     best_epoch = found.data["best"]["epoch"]
     assert abs(best_epoch - d.log.val.x[raw_best]) <= 2  # where the validation loss really bottomed out
-    assert found.data["started"]["epoch"] == best_epoch + 1 and f"Overfitting from epoch {best_epoch + 1}" == found.title
+    assert (
+        found.data["started"]["epoch"] == best_epoch + 1 and f"Overfitting from epoch {best_epoch + 1}" == found.title
+    )
     assert val[-1] >= 1.1 * val[raw_best] and d.log.train.y[-1] < d.log.train.y[raw_best]
     assert found.confidence in ("high", "medium") and found.slugs[:2] == ("overfitting", "early-stopping")
 
@@ -162,8 +184,18 @@ def test_every_finding_is_complete_and_links_existing_pages(diagnoses):
             assert f.slugs and set(f.slugs) <= slugs, (name, f.id, set(f.slugs) - slugs)
         if d.findings:
             assert d.top_page is not None and d.top_page.slug == d.findings[0].slugs[0]
-    assert seen >= {"non-finite", "divergence", "not-decreasing", "overfitting", "underfitting", "plateau",
-                    "spikes", "noisy", "val-below-train", "still-improving"}
+    assert seen >= {
+        "non-finite",
+        "divergence",
+        "not-decreasing",
+        "overfitting",
+        "underfitting",
+        "plateau",
+        "spikes",
+        "noisy",
+        "val-below-train",
+        "still-improving",
+    }
 
 
 # ---------------------------------------------------------------- formats and column mapping
@@ -205,7 +237,7 @@ def test_tf2_tensor_summaries_in_train_and_validation_subruns(tmp_path):
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
     from tensorboard.util import tensor_util
 
-    curves = {"train": [2.3 * 0.8 ** e for e in range(12)], "validation": [2.3 * 0.85 ** e for e in range(12)]}
+    curves = {"train": [2.3 * 0.8**e for e in range(12)], "validation": [2.3 * 0.85**e for e in range(12)]}
     for run, values in curves.items():
         writer = EventFileWriter(str(tmp_path / run))
         for epoch, value in enumerate(values):
@@ -219,8 +251,9 @@ def test_tf2_tensor_summaries_in_train_and_validation_subruns(tmp_path):
 
 
 def test_accuracy_only_logs_are_diagnosed_as_error_rate(tmp_path):
-    rows = "epoch,acc,val_acc\n" + "".join(f"{e},{min(0.99, 0.5 + 0.05 * e):.3f},{0.5 + 0.04 * min(e, 5) - 0.02 * max(0, e - 5):.3f}\n"
-                                           for e in range(14))
+    rows = "epoch,acc,val_acc\n" + "".join(
+        f"{e},{min(0.99, 0.5 + 0.05 * e):.3f},{0.5 + 0.04 * min(e, 5) - 0.02 * max(0, e - 5):.3f}\n" for e in range(14)
+    )
     (tmp_path / "acc.csv").write_text(rows)
     d = diagnose(tmp_path / "acc.csv")
     assert d.log.notes and "error rate" in d.log.notes[0]
@@ -257,10 +290,10 @@ def test_short_truncated_or_messy_logs_still_diagnose(tmp_path):
     d = diagnose(single)
     assert ids(d) == ["not-enough-data"] and not d.healthy
     killed = tmp_path / "killed.jsonl"  # a run killed mid-write: the half line at the end is dropped
-    killed.write_text("".join(json.dumps({"epoch": e, "loss": 2.3 * 0.8 ** e}) + "\n" for e in range(10)) + '{"epo')
+    killed.write_text("".join(json.dumps({"epoch": e, "loss": 2.3 * 0.8**e}) + "\n" for e in range(10)) + '{"epo')
     assert len(diagnose(killed).log.train) == 10
     messy = tmp_path / "messy.csv"  # a non-numeric cell and a short last row are skipped, not fatal
-    messy.write_text("epoch,loss,note\n" + "".join(f"{e},{2.3 * 0.8 ** e},ok\n" for e in range(10)) + "10,oops,x\n11")
+    messy.write_text("epoch,loss,note\n" + "".join(f"{e},{2.3 * 0.8**e},ok\n" for e in range(10)) + "10,oops,x\n11")
     assert len(diagnose(messy).log.train) == 10
     nan_first = tmp_path / "nan.csv"
     nan_first.write_text("epoch,loss\n0,nan\n1,nan\n2,nan\n")
@@ -303,7 +336,7 @@ def test_cli_errors_are_one_line(tmp_path, logs):
 
 
 def test_plot_png_and_no_overwrite_of_other_files(logs, tmp_path):
-    from kb.diagnose_report import save_plot
+    from kb.diagnosis.report import save_plot
 
     png = tmp_path / "run.png"
     path = save_plot(diagnose(logs["lr_too_high_nan"]), png)
@@ -317,11 +350,17 @@ def test_plot_png_and_no_overwrite_of_other_files(logs, tmp_path):
 
 
 def test_missing_matplotlib_is_one_line_and_diagnose_never_imports_torch(logs, tmp_path):
-    blocked = ("import sys; sys.modules['matplotlib'] = None; sys.argv = ['kb', 'diagnose', '--plot', "
-               f"{str(tmp_path / 'x.png')!r}, {str(logs['healthy'])!r}]; from kb.cli import run; run()")
+    blocked = (
+        "import sys; sys.modules['matplotlib'] = None; sys.argv = ['kb', 'diagnose', '--plot', "
+        f"{str(tmp_path / 'x.png')!r}, {str(logs['healthy'])!r}]; from kb.cli import run; run()"
+    )
     result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, check=False)
-    assert result.returncode == 4 and result.stderr.decode() == "kb: --plot needs matplotlib: pip install 'kb-ml[plot]'\n"
-    check = ("import sys, kb; d = kb.diagnose(sys.argv[1]); "
-             "print(d.findings[0].id, 'torch' in sys.modules, 'onnxruntime' in sys.modules)")
+    assert (
+        result.returncode == 4 and result.stderr.decode() == "kb: --plot needs matplotlib: pip install 'kb-ml[plot]'\n"
+    )
+    check = (
+        "import sys, kb; d = kb.diagnose(sys.argv[1]); "
+        "print(d.findings[0].id, 'torch' in sys.modules, 'onnxruntime' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", check, str(logs["overfitting"])], capture_output=True, check=True)
     assert out.stdout.decode().split() == ["overfitting", "False", "False"]

@@ -1,5 +1,6 @@
 """Editor recipes in editors/, run in the real editors headless (Vim, Neovim, Emacs) and, for VS Code, the exact
 command line its task runs. CI installs the editors (.ci/run); elsewhere a missing editor skips its test."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO
+
+pytestmark = pytest.mark.slow  # see conftest: the real thing
 
 EDITORS = REPO / "editors"
 KB = str(Path(sys.executable).with_name("kb"))  # the kb of this environment, as an editor user would configure
@@ -28,10 +32,16 @@ def need(program: str) -> str:
 def vim_run(editor: str, tmp_path: Path, lines: list[str], command: str) -> tuple[list[str], list[str]]:
     """Put `lines` in a buffer, run `command`, return (current buffer, [filetype, windows, buffer name])."""
     flags = ["-Nu", "NONE", "-i", "NONE", "-es"] if editor == "vim" else ["--headless", "-u", "NONE", "-i", "NONE"]
-    script = [f"set rtp^={EDITORS / 'vim'}", f"let g:kb_command = '{KB}'", "runtime plugin/kb.vim",
-              f"call setline(1, {json.dumps(lines)})", command,
-              "call writefile(getline(1, '$'), 'buffer.txt')",
-              "call writefile([&filetype, winnr('$'), bufname('%')], 'meta.txt')", "qa!"]
+    script = [
+        f"set rtp^={EDITORS / 'vim'}",
+        f"let g:kb_command = '{KB}'",
+        "runtime plugin/kb.vim",
+        f"call setline(1, {json.dumps(lines)})",
+        command,
+        "call writefile(getline(1, '$'), 'buffer.txt')",
+        "call writefile([&filetype, winnr('$'), bufname('%')], 'meta.txt')",
+        "qa!",
+    ]
     args = [need(editor), *flags]
     for line in script:
         args += ["-c", line]
@@ -41,16 +51,18 @@ def vim_run(editor: str, tmp_path: Path, lines: list[str], command: str) -> tupl
 
 @pytest.mark.parametrize("editor", ["vim", "nvim"])
 def test_vim_kbask_opens_the_answer_in_a_markdown_scratch_split(editor, engine, tmp_path):
-    buffer, meta = vim_run(editor, tmp_path, ["x = model(batch)", "my loss becomes nan after a few hundred steps"],
-                           "2KbAsk")
+    buffer, meta = vim_run(
+        editor, tmp_path, ["x = model(batch)", "my loss becomes nan after a few hundred steps"], "2KbAsk"
+    )
     assert buffer[0] == "## NaN or inf loss" and "### Try this first" in buffer and "```python" in buffer
     assert meta == ["markdown", "2", "[kb]"]
 
 
 @pytest.mark.parametrize("editor", ["vim", "nvim"])
 def test_vim_kbsnippet_inserts_the_snippet_below_the_selection(editor, engine, tmp_path):
-    buffer, meta = vim_run(editor, tmp_path, ["# RuntimeError: CUDA out of memory", "# while training", "pass"],
-                           "1,2KbSnippet")
+    buffer, meta = vim_run(
+        editor, tmp_path, ["# RuntimeError: CUDA out of memory", "# while training", "pass"], "1,2KbSnippet"
+    )
     snippet = engine.page("cuda-out-of-memory").snippet.rstrip("\n").split("\n")
     assert buffer == ["# RuntimeError: CUDA out of memory", "# while training", *snippet, "pass"]
     assert meta[1] == "1"  # no extra window
@@ -58,7 +70,7 @@ def test_vim_kbsnippet_inserts_the_snippet_below_the_selection(editor, engine, t
 
 def test_emacs_kb_ask_region_fills_the_kb_buffer(engine, tmp_path):
     lisp = f"""(progn
-      (load-file "{EDITORS / 'emacs' / 'kb.el'}")
+      (load-file "{EDITORS / "emacs" / "kb.el"}")
       (setq kb-command "{KB}")
       (with-temp-buffer
         (insert "import torch\\nRuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB\\n")
@@ -71,8 +83,14 @@ def test_emacs_kb_ask_region_fills_the_kb_buffer(engine, tmp_path):
         (insert "loss is nan")
         (kb-insert-snippet (point-min) (point-max))
         (write-region (point-min) (point-max) "snippet.txt")))"""
-    subprocess.run([need("emacs"), "--batch", "-Q", "--eval", lisp], cwd=tmp_path, timeout=120, check=True,
-                   capture_output=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        [need("emacs"), "--batch", "-Q", "--eval", lisp],
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert (tmp_path / "answer.md").read_text().startswith("## CUDA out of memory\n")
     assert (tmp_path / "meta.txt").read_text() in ("markdown-mode t", "text-mode t")
     assert (tmp_path / "snippet.txt").read_text() == "loss is nan\n" + engine.page("nan-loss").snippet.rstrip("\n")
@@ -83,9 +101,11 @@ def test_vscode_task_json_is_valid_and_its_command_line_answers(engine):
     keys = json.loads((EDITORS / "vscode" / "keybindings.json").read_text())
     labels = {t["label"]: t for t in tasks["tasks"]}
     assert {k["args"] for k in keys} <= set(labels) and tasks["version"] == "2.0.0"
-    selection = "Traceback (most recent call last):\n  File \"t.py\", line 3\nRuntimeError: CUDA out of memory. x"
-    for label, expect_start in (("kb: ask about selection", "## CUDA out of memory"),
-                                ("kb: snippet for selection", "import ")):
+    selection = 'Traceback (most recent call last):\n  File "t.py", line 3\nRuntimeError: CUDA out of memory. x'
+    for label, expect_start in (
+        ("kb: ask about selection", "## CUDA out of memory"),
+        ("kb: snippet for selection", "import "),
+    ):
         task = labels[label]
         assert task["type"] == "process" and task["command"] == "kb"  # no shell: any selected text is one argument
         args = [a.replace("${selectedText}", selection) for a in task["args"]]

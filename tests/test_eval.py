@@ -1,4 +1,5 @@
 """Retrieval quality on the dev set. The bars are regression guards; README quotes the measured numbers."""
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,7 @@ def test_eval_cli_json(engine):
 
 
 def test_slugs_titles_aliases_and_pasted_error_strings_hit_their_page_exactly(engine):
-    from kb.index import ERROR_RE, exact_text
+    from kb.exact import ERROR_RE, exact_text
 
     owners: dict[str, set[str]] = {}
     for page in engine.library:

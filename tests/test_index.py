@@ -1,4 +1,5 @@
 """Stage 2: the index file: incremental updates, corruption, concurrent builders."""
+
 from __future__ import annotations
 
 import json
@@ -8,21 +9,28 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_kb, write_page
 
 import kb
 from kb.index import read_index
 
+from conftest import run_kb, write_page
+
 
 def _engine(tmp_path, notices=None):
-    return kb.Engine([tmp_path / "concepts"], builtin=False,
-                     notify=(notices.append if notices is not None else lambda _m: None))
+    return kb.Engine(
+        [tmp_path / "concepts"], builtin=False, notify=(notices.append if notices is not None else lambda _m: None)
+    )
 
 
 def _library(tmp_path, n=4):
     for i in range(n):
-        write_page(tmp_path / "concepts", "debugging", f"page-{i}", title=f"Page {i}",
-                   summary=f"Topic number {i} about gradient {i}.")
+        write_page(
+            tmp_path / "concepts",
+            "debugging",
+            f"page-{i}",
+            title=f"Page {i}",
+            summary=f"Topic number {i} about gradient {i}.",
+        )
 
 
 def test_only_a_changed_page_is_reembedded(tmp_path, fresh_home, monkeypatch):
@@ -92,8 +100,10 @@ def test_two_concurrent_index_builds_leave_one_valid_index(tmp_path, fresh_home,
     before = set((fresh_home / "index").glob("*.kbi"))
     import os
 
-    procs = [subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     assert sorted(out[0].decode().split()[0] for out in outputs) == ["index", "indexed"]  # one built, one waited
@@ -108,7 +118,7 @@ def test_stored_bm25_weights_score_exactly_as_bm25s(engine):
 
     lexical = engine.searcher.lexical
     pages = [engine.library.pages[s] for s in lexical.slugs]
-    from kb.index import page_text_for_bm25
+    from kb.lexical import page_text_for_bm25
 
     reference = bm25s.BM25()
     reference.index([lexical.tokens(page_text_for_bm25(p)) or [""] for p in pages], show_progress=False)
@@ -118,8 +128,9 @@ def test_stored_bm25_weights_score_exactly_as_bm25s(engine):
         assert np.allclose(lexical.scores(query), expected, atol=1e-5)
 
 
-def test_a_fresh_index_answers_without_parsing_pages_and_reparses_only_after_a_change(tmp_path, fresh_home,
-                                                                                      monkeypatch):
+def test_a_fresh_index_answers_without_parsing_pages_and_reparses_only_after_a_change(
+    tmp_path, fresh_home, monkeypatch
+):
     from kb import api
 
     monkeypatch.setenv("KB_HOME", str(fresh_home))
@@ -139,7 +150,7 @@ def test_a_fresh_index_answers_without_parsing_pages_and_reparses_only_after_a_c
     notices = []
     assert _engine(tmp_path, notices).ask("topic number 1 about gradient 1").best.slug == "page-1"
     assert notices == []  # same content hashes: nothing re-embedded, only the stamps refreshed
-    assert read_index(second_path(fresh_home)).files == kb.index.scan_files([(tmp_path / "concepts", "x")])
+    assert read_index(second_path(fresh_home)).files == kb.indexing.scan_files([(tmp_path / "concepts", "x")])
 
 
 def second_path(home):
@@ -151,7 +162,8 @@ def _synthetic_index(n_pages=400, chunks=8, dim=32, seed=0):
     """An index of random unit vectors grouped into pages (no model): for the search layout only."""
     import numpy as np
 
-    from kb.index import Chunk, build_lexical
+    from kb.chunks import Chunk
+    from kb.lexical import build_lexical
     from kb.pages import Page
 
     rng = np.random.default_rng(seed)
@@ -159,8 +171,23 @@ def _synthetic_index(n_pages=400, chunks=8, dim=32, seed=0):
     pages, chunks_of, vectors_of = [], {}, {}
     for i in range(n_pages):
         slug = f"p{i}"
-        pages.append(Page(slug, "debugging", f"Page {i}", "s", ("a",), (), (), (), {}, "", Path(f"/x/{slug}.md"),
-                          "built-in", f"{i:064x}"))
+        pages.append(
+            Page(
+                slug,
+                "debugging",
+                f"Page {i}",
+                "s",
+                ("a",),
+                (),
+                (),
+                (),
+                {},
+                "",
+                Path(f"/x/{slug}.md"),
+                "built-in",
+                f"{i:064x}",
+            )
+        )
         chunks_of[slug] = [Chunk(slug, "symptom", f"c{j}", f"c{j}") for j in range(chunks)]
         vectors = centers[i] + 0.6 * rng.normal(size=(chunks, dim))
         vectors_of[slug] = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
@@ -173,13 +200,17 @@ def test_the_approximate_search_finds_what_exact_search_finds(tmp_path, monkeypa
     import numpy as np
 
     from kb import index as kb_index
-    from kb.index import assemble_index, write_index
+    from kb.index import write_index
+    from kb.indexing import assemble_index
+    from kb.query import Query
     from kb.search import Searcher
 
     pages, chunks_of, vectors_of, lexical = _synthetic_index()
     built = assemble_index("m", 32, pages, chunks_of, vectors_of, lexical, flat_max=1000)  # 3,200 vectors: IVF
     assert built.ivf is not None
-    monkeypatch.setattr(kb_index, "FULL_CHECK_MAX_BYTES", 1024)  # exercise the big-file path: pread, no checksum of vectors
+    monkeypatch.setattr(
+        kb_index, "FULL_CHECK_MAX_BYTES", 1024
+    )  # exercise the big-file path: pread, no checksum of vectors
     write_index(built, tmp_path / "big.kbi")
     approximate = read_index(tmp_path / "big.kbi")
     assert isinstance(approximate.vectors, kb_index.ArrayFile)
@@ -196,7 +227,7 @@ def test_the_approximate_search_finds_what_exact_search_finds(tmp_path, monkeypa
 
     def top10(index):
         searcher = Searcher(index, Fixed(), lambda slug: next(p for p in pages if p.slug == slug))
-        return [[r.slug for r in searcher.search(str(i), str(i), k=10, mode="dense").results] for i in range(50)]
+        return [[r.slug for r in searcher.search(Query(str(i), str(i)), k=10, mode="dense").results] for i in range(50)]
 
     start = time.perf_counter()
     found = top10(approximate)

@@ -1,4 +1,5 @@
 """`kb mcp` end to end with the MCP SDK's own client over stdio."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,11 @@ import os
 import sys
 
 import anyio
+import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+
+pytestmark = pytest.mark.slow  # see conftest: the real thing
 
 
 def _payload(result) -> dict:
@@ -42,10 +46,12 @@ def test_mcp_server_lists_and_answers_tools_and_rejects_bad_arguments(engine):
         page = await session.call_tool("show", {"slug": "nan-loss"})
         assert not page.is_error and _payload(page)["markdown"].startswith("# ")
 
-        for name, arguments, message in [("show", {"slug": "nan-los"}, "did you mean nan-loss"),
-                                         ("ask", {"query": "   "}, "empty query"),
-                                         ("ask", {"query": "x", "k": 0}, ""),
-                                         ("ask", {}, "")]:
+        for name, arguments, message in [
+            ("show", {"slug": "nan-los"}, "did you mean nan-loss"),
+            ("ask", {"query": "   "}, "empty query"),
+            ("ask", {"query": "x", "k": 0}, ""),
+            ("ask", {}, ""),
+        ]:
             bad = await session.call_tool(name, arguments)
             assert bad.is_error, (name, arguments)
             assert message in bad.content[0].text

@@ -1,13 +1,17 @@
 """The packaged model is only trusted when its files match the official hashes; a missing model is one line."""
+
 from __future__ import annotations
 
 import shutil
 
 import pytest
-from conftest import run_kb, write_page
 
 from kb import model as kb_model
 from kb.errors import ModelError
+
+from conftest import run_kb, write_page
+
+pytestmark = pytest.mark.slow  # see conftest: the real thing
 
 
 def test_packaged_model_matches_official_hashes(tmp_path):
@@ -32,8 +36,13 @@ def test_tampered_model_files_are_refused(tmp_path):
 
 def test_a_model_that_cannot_be_loaded_is_one_clear_line(tmp_path):
     write_page(tmp_path / "own", "debugging", "some-page")
-    result = run_kb("ask", "--concepts", str(tmp_path / "own"), "loss is nan", env={"KB_MODEL": str(tmp_path / "no-model-here"), "HF_HUB_OFFLINE": "1",
-                                              "KB_HOME": str(tmp_path / "home")})
+    result = run_kb(
+        "ask",
+        "--concepts",
+        str(tmp_path / "own"),
+        "loss is nan",
+        env={"KB_MODEL": str(tmp_path / "no-model-here"), "HF_HUB_OFFLINE": "1", "KB_HOME": str(tmp_path / "home")},
+    )
     assert result.returncode == 4
     err = result.stderr.decode().strip().splitlines()
     assert len([line for line in err if line.startswith("kb: cannot load")]) == 1 and "Traceback" not in "\n".join(err)
@@ -56,9 +65,13 @@ def test_onnx_export_embeds_exactly_as_sentence_transformers(engine):
 
     assert isinstance(engine.embedder.backend, OnnxEmbedder)
     assert engine.embedder.backend.config["weights"] == "int8"  # the weight-only int8 export passed its check
-    texts = ["val accuracy plateau", "loss is nan", "x",
-             "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB " * 20,  # > 128 tokens: truncation at 256
-             "My validation loss starts going up after epoch 5 while training loss keeps falling. " * 8]
+    texts = [
+        "val accuracy plateau",
+        "loss is nan",
+        "x",
+        "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB " * 20,  # > 128 tokens: truncation at 256
+        "My validation loss starts going up after epoch 5 while training loss keeps falling. " * 8,
+    ]
     reference = load_sentence_transformer(engine.settings.model).encode(texts, normalize_embeddings=True)
     cosine = (engine.embedder.encode(texts) * reference).sum(axis=1)
     assert cosine.min() >= 0.999, cosine
@@ -67,13 +80,17 @@ def test_onnx_export_embeds_exactly_as_sentence_transformers(engine):
 def test_query_path_never_imports_torch_or_bm25s(engine):
     # faiss too: a query multiplies the stored vectors with numpy (faiss only trains the IVF of big libraries)
     # and spellchecker: its English word list is used at build time only (kb.spelling); this query has a typo
-    code = ("import sys, kb; a = kb.ask('loss is nan aftre a few steps'); print(a.best.slug, *(m in sys.modules for m "
-            "in ('torch', 'sentence_transformers', 'bm25s', 'scipy', 'faiss', 'spellchecker')))")
+    code = (
+        "import sys, kb; a = kb.ask('loss is nan aftre a few steps'); print(a.best.slug, *(m in sys.modules for m "
+        "in ('torch', 'sentence_transformers', 'bm25s', 'scipy', 'faiss', 'spellchecker')))"
+    )
     import os
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), timeout=120
+    )
     assert out.stdout.split() == ["nan-loss"] + ["False"] * 6, out.stderr
 
 

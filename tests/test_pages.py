@@ -1,11 +1,11 @@
 """Stage 1 and `kb check`: the page format, and how broken pages are reported without hurting the rest."""
+
 from __future__ import annotations
-
-
-from conftest import page_text, run_kb, write_page
 
 from kb.check import check_paths
 from kb.pages import load_library, parse_page
+
+from conftest import page_text, run_kb, write_page
 
 
 def test_a_valid_page_parses_into_typed_fields(tmp_path):
@@ -15,8 +15,16 @@ def test_a_valid_page_parses_into_typed_fields(tmp_path):
     assert (page.slug, page.category, page.title) == ("demo-page", "debugging", "Demo page")
     assert page.symptoms[0] == "sym 0" and len(page.symptoms) == 7
     assert page.snippet == "print('ok')\n"
-    assert list(page.sections) == ["You see", "Try this first", "Why", "Check", "Fixes, in order", "Code to try",
-                                   "Not this?", "Sources"]
+    assert list(page.sections) == [
+        "You see",
+        "Try this first",
+        "Why",
+        "Check",
+        "Fixes, in order",
+        "Code to try",
+        "Not this?",
+        "Sources",
+    ]
     assert page.try_first.startswith("The loss curve rises")
 
 
@@ -50,8 +58,10 @@ def test_check_reports_format_problems_as_file_line_message(tmp_path):
     messages = [p.message for p in check_paths([path])]
     assert "only 3 symptoms; write at least 6" in messages
     assert "missing section '## Why'" in messages
-    assert "unknown section '## Reasons' (allowed: You see, Try this first, Why, Check, Fixes, in order, Code to " \
-           "try, Not this?, Sources)" in messages
+    assert (
+        "unknown section '## Reasons' (allowed: You see, Try this first, Why, Check, Fixes, in order, Code to "
+        "try, Not this?, Sources)" in messages
+    )
     assert "expected exactly one ```python block, found 2" in messages
 
 

@@ -1,4 +1,5 @@
 """Reducing pasted tracebacks and logs to what the model should read."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,18 +38,29 @@ def test_traceback_puts_the_final_exception_line_first():
 
 
 def test_error_line_survives_a_huge_log_with_progress_bars():
-    bars = "".join(f"\rEpoch 3:  {i}%|###       | {i}/100 [00:0{i % 10}<00:10, 9.1it/s, loss={2 - i / 100:.3f}]"
-                   for i in range(100))
+    bars = "".join(
+        f"\rEpoch 3:  {i}%|###       | {i}/100 [00:0{i % 10}<00:10, 9.1it/s, loss={2 - i / 100:.3f}]"
+        for i in range(100)
+    )
     frames = "".join(f'  File "/lib/mod{i}.py", line {i}, in f{i}\n    x = f{i + 1}(x)\n' for i in range(300))
-    log = ("\x1b[32mStarting training\x1b[0m\n" + "UserWarning: something harmless\n" * 50 + bars + "\n"
-           + "Traceback (most recent call last):\n" + frames + "RuntimeError: CUDA error: device-side assert triggered\n")
+    log = (
+        "\x1b[32mStarting training\x1b[0m\n"
+        + "UserWarning: something harmless\n" * 50
+        + bars
+        + "\n"
+        + "Traceback (most recent call last):\n"
+        + frames
+        + "RuntimeError: CUDA error: device-side assert triggered\n"
+    )
     query = prepare(log)
     assert query.startswith("RuntimeError: CUDA error: device-side assert triggered")
     assert len(query) <= 900 and "\r" not in query and "\x1b" not in query
 
 
 def test_nan_line_in_a_log_without_traceback_is_kept():
-    log = "\n".join([f"step {i} loss {3 - i * 0.01:.4f}" for i in range(200)] + ["step 200 loss nan", "step 201 loss nan"])
+    log = "\n".join(
+        [f"step {i} loss {3 - i * 0.01:.4f}" for i in range(200)] + ["step 200 loss nan", "step 201 loss nan"]
+    )
     assert prepare(log).startswith("step 201 loss nan")
 
 
@@ -63,11 +75,13 @@ def test_the_error_line_fits_in_what_the_model_reads(engine):
 
     backend = engine.embedder.backend
     assert isinstance(backend, OnnxEmbedder)
-    noise = "".join(f"[2026-01-01 00:00:{i % 60:02d}] INFO step {i} loss {1 / (i + 1):.4f} lr 3e-4 tokens/s 5120\n"
-                    for i in range(20000))
+    noise = "".join(
+        f"[2026-01-01 00:00:{i % 60:02d}] INFO step {i} loss {1 / (i + 1):.4f} lr 3e-4 tokens/s 5120\n"
+        for i in range(20000)
+    )
     log = noise + OOM_TRACEBACK + noise[:5000]
     query = prepare(log)
     tokens = backend.tokenizer.encode(query)
     error_tokens = backend.tokenizer.encode("torch.OutOfMemoryError: CUDA out of memory.", add_special_tokens=False)
     assert len(tokens.ids) <= 256
-    assert tokens.ids[1:1 + len(error_tokens.ids)] == error_tokens.ids  # first after [CLS]
+    assert tokens.ids[1 : 1 + len(error_tokens.ids)] == error_tokens.ids  # first after [CLS]

@@ -1,5 +1,6 @@
 """The docs site, built for real (`kb site build` = mkdocs build --strict) and used in Debian's headless Chromium:
 generated pages, the CLI reference against the code, the search box against `kb ask`, no external requests."""
+
 from __future__ import annotations
 
 import re
@@ -8,11 +9,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from browser import SiteBrowser, chromium_path, search_box_queries, serve
 from conftest import REPO, run_kb
 
-needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed "
-                                    "(.ci/run installs it)")
+pytestmark = pytest.mark.slow  # see conftest: the real thing
+
+needs_chromium = pytest.mark.skipif(
+    chromium_path() is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +31,7 @@ def built_site(tmp_path_factory, engine) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: its event loop would outlive this module (test_mcp runs anyio)
 def playwright_instance():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
@@ -52,6 +57,7 @@ def dev_queries(count: int) -> list[dict]:
 
 # --- the build ---------------------------------------------------------------------------------------------------
 
+
 def test_every_concept_has_a_page_and_generated_indexes(built_site, engine):
     symptoms = (built_site / "symptoms.html").read_text()
     for page in engine.pages():
@@ -66,13 +72,17 @@ def test_every_concept_has_a_page_and_generated_indexes(built_site, engine):
 
 
 def test_editor_page_carries_every_shipped_recipe(built_site):
-    """"Use kb from your editor": each recipe file shipped in editors/ is on the page, verbatim (snippets)."""
+    """ "Use kb from your editor": each recipe file shipped in editors/ is on the page, verbatim (snippets)."""
     import html as html_lib
     import re as re_lib
 
     page = html_lib.unescape(re_lib.sub(r"<[^>]+>", "", (built_site / "editors.html").read_text()))
-    for recipe in ["editors/vim/plugin/kb.vim", "editors/emacs/kb.el", "editors/vscode/tasks.json",
-                   "editors/vscode/keybindings.json"]:
+    for recipe in [
+        "editors/vim/plugin/kb.vim",
+        "editors/emacs/kb.el",
+        "editors/vscode/tasks.json",
+        "editors/vscode/keybindings.json",
+    ]:
         lines = [line.strip() for line in (REPO / recipe).read_text().splitlines() if len(line.strip()) > 20]
         assert lines and all(line in page for line in lines), recipe
     assert "mcpServers" in page and "kb mcp" in page
@@ -84,7 +94,7 @@ def test_runtime_files_are_content_hashed_and_nothing_third_party_is_committed(b
     assert any(re.fullmatch(r"search\.[0-9a-f]{10}\.js", n) for n in names), names
     tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True).stdout.split()
     assert not [f for f in tracked if "node_modules" in f or f.endswith((".wasm", ".onnx"))]
-    assert (REPO / "kb" / "web" / "package-lock.json").is_file()
+    assert (REPO / "kb" / "site" / "web" / "package-lock.json").is_file()
 
 
 def test_cli_reference_is_generated_from_the_typer_app(built_site):
@@ -118,11 +128,16 @@ def test_site_build_errors_are_one_line(tmp_path):
 
 # --- the browser -------------------------------------------------------------------------------------------------
 
+
 @needs_chromium
 def test_search_box_answers_like_kb_ask(browser, engine):
     browser.open("index.html")
-    queries = ["val accuracy plateau", "loss is nan", "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB "
-               "(GPU 0; 15.78 GiB total capacity; 13.20 GiB already allocated)"]
+    queries = [
+        "val accuracy plateau",
+        "loss is nan",
+        "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB "
+        "(GPU 0; 15.78 GiB total capacity; 13.20 GiB already allocated)",
+    ]
     queries += ["kfold", "Label smoothing"]  # exact matches: an alias and a title put their page first
     queries += ["how do i pick a good learnign rate", "valdiation loss goes up, is my modle overfiting?"]  # typos
     queries += [entry["q"] for entry in dev_queries(20)]

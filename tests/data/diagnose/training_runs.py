@@ -7,6 +7,7 @@ The pathologies come from the causes a practitioner would hit (learning rate 100
 training images for a large network, shuffled labels, a linear model on a non-linear problem, a few corrupted
 batches), not from tweaking the curves.
 """
+
 from __future__ import annotations
 
 import csv
@@ -47,8 +48,17 @@ def mlp(width: int = 64, depth: int = 1, dropout: float = 0.0, n_in: int = 64, n
     return nn.Sequential(*layers)
 
 
-def train(model: nn.Module, data, optimizer, epochs: int, batch: int = 64, seed: int = 0, corrupt_steps=(),
-          loss_fn=None, eval_every_step: bool = False) -> tuple[list[dict], list[dict]]:
+def train(
+    model: nn.Module,
+    data,
+    optimizer,
+    epochs: int,
+    batch: int = 64,
+    seed: int = 0,
+    corrupt_steps=(),
+    loss_fn=None,
+    eval_every_step: bool = False,
+) -> tuple[list[dict], list[dict]]:
     """A plain loop. Returns per-epoch rows (epoch, loss, val_loss, accuracy, val_accuracy) and per-step rows."""
     x_tr, y_tr, x_val, y_val = data
     loss_fn = loss_fn or nn.CrossEntropyLoss()
@@ -133,8 +143,7 @@ def run_healthy_steps(out: Path) -> Path:
     """Per-step minibatch losses (noisy by nature) with a validation loss every epoch, NaN-padded rows."""
     torch.manual_seed(3)
     model = mlp(64)
-    _, steps = train(model, digits(seed=3), torch.optim.Adam(model.parameters(), lr=1e-3), epochs=20, batch=32,
-                     seed=3)
+    _, steps = train(model, digits(seed=3), torch.optim.Adam(model.parameters(), lr=1e-3), epochs=20, batch=32, seed=3)
     return write_csv(out / "healthy_steps.csv", steps)
 
 
@@ -162,8 +171,14 @@ def run_lr_too_high_nan(out: Path) -> Path:
     x_tr, x_val = x_tr * 16, x_val * 16
     target = lambda x: x.sum(1, keepdim=True)
     model = nn.Linear(64, 1)
-    _, steps = train(model, (x_tr, target(x_tr), x_val, target(x_val)), torch.optim.SGD(model.parameters(), lr=1e-3),
-                     epochs=3, seed=11, loss_fn=nn.MSELoss())
+    _, steps = train(
+        model,
+        (x_tr, target(x_tr), x_val, target(x_val)),
+        torch.optim.SGD(model.parameters(), lr=1e-3),
+        epochs=3,
+        seed=11,
+        loss_fn=nn.MSELoss(),
+    )
     return write_jsonl(out / "lr_too_high_nan.jsonl", steps)
 
 
@@ -178,16 +193,18 @@ def run_overfitting(out: Path) -> Path:
     """40 training images for a 2x512 network."""
     torch.manual_seed(6)
     model = mlp(512, depth=2)
-    rows, _ = train(model, digits(n_train=40, seed=6), torch.optim.Adam(model.parameters(), lr=1e-3), epochs=60,
-                    batch=40, seed=6)
+    rows, _ = train(
+        model, digits(n_train=40, seed=6), torch.optim.Adam(model.parameters(), lr=1e-3), epochs=60, batch=40, seed=6
+    )
     return write_csv(out / "overfitting.csv", rows)
 
 
 def run_shuffled_labels(out: Path) -> Path:
     torch.manual_seed(7)
     model = mlp(64)
-    rows, _ = train(model, digits(shuffle_labels=True, seed=7), torch.optim.Adam(model.parameters(), lr=1e-3),
-                    epochs=25, seed=7)
+    rows, _ = train(
+        model, digits(shuffle_labels=True, seed=7), torch.optim.Adam(model.parameters(), lr=1e-3), epochs=25, seed=7
+    )
     return write_csv(out / "shuffled_labels.csv", rows)
 
 
@@ -196,8 +213,12 @@ def run_linear_on_moons(out: Path) -> Path:
     torch.manual_seed(8)
     x, y = make_moons(n_samples=1200, noise=0.35, random_state=8)
     x = (x - x.mean(0)) / x.std(0)
-    data = (torch.tensor(x[:900], dtype=torch.float32), torch.tensor(y[:900]), torch.tensor(x[900:],
-            dtype=torch.float32), torch.tensor(y[900:]))
+    data = (
+        torch.tensor(x[:900], dtype=torch.float32),
+        torch.tensor(y[:900]),
+        torch.tensor(x[900:], dtype=torch.float32),
+        torch.tensor(y[900:]),
+    )
     model = nn.Linear(2, 2)
     rows, _ = train(model, data, torch.optim.SGD(model.parameters(), lr=0.1), epochs=40, seed=8)
     return write_csv(out / "linear_moons.csv", rows)
@@ -209,9 +230,16 @@ def run_corrupted_batches(out: Path) -> Path:
     x_tr, _, x_val, _ = digits(seed=9)
     target = lambda x: x.sum(1, keepdim=True) / 10.0
     model = mlp(32, n_out=1)
-    _, steps = train(model, (x_tr, target(x_tr), x_val, target(x_val)),
-                     torch.optim.Adam(model.parameters(), lr=1e-3), epochs=20, batch=64, seed=9,
-                     corrupt_steps=(120, 230, 330), loss_fn=nn.MSELoss())
+    _, steps = train(
+        model,
+        (x_tr, target(x_tr), x_val, target(x_val)),
+        torch.optim.Adam(model.parameters(), lr=1e-3),
+        epochs=20,
+        batch=64,
+        seed=9,
+        corrupt_steps=(120, 230, 330),
+        loss_fn=nn.MSELoss(),
+    )
     return write_csv(out / "corrupted_batches.csv", steps)
 
 
@@ -219,8 +247,9 @@ def run_oscillating(out: Path) -> Path:
     """SGD with momentum 0.9 at lr 0.1 and batches of 8: it learns, but every epoch lands somewhere else."""
     torch.manual_seed(10)
     model = mlp(64)
-    rows, _ = train(model, digits(seed=10), torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), epochs=40,
-                    batch=8, seed=10)
+    rows, _ = train(
+        model, digits(seed=10), torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), epochs=40, batch=8, seed=10
+    )
     return write_csv(out / "oscillating.csv", rows)
 
 
@@ -242,8 +271,14 @@ def sklearn_mlp(out: Path, name: str, seed: int, shuffle_labels: bool = False, *
         for epoch in range(1, 26):
             model.partial_fit(x_tr, y_tr, classes=labels)
             proba = model.predict_proba(x_val)
-            rows.append({"epoch": epoch, "loss": model.loss_, "val_loss": log_loss(y_val, proba, labels=labels),
-                         "val_accuracy": float((proba.argmax(1) == y_val).mean())})
+            rows.append(
+                {
+                    "epoch": epoch,
+                    "loss": model.loss_,
+                    "val_loss": log_loss(y_val, proba, labels=labels),
+                    "val_accuracy": float((proba.argmax(1) == y_val).mean()),
+                }
+            )
     return write_csv(out / f"{name}.csv", rows)
 
 
@@ -261,11 +296,20 @@ def run_sklearn_shuffled_labels(out: Path) -> Path:
 
 
 RUNS = {
-    "healthy": run_healthy, "healthy_dropout": run_healthy_dropout, "healthy_short": run_healthy_short,
-    "healthy_steps": run_healthy_steps, "lr_too_high": run_lr_too_high, "lr_too_high_nan": run_lr_too_high_nan, "lr_too_low": run_lr_too_low,
-    "overfitting": run_overfitting, "shuffled_labels": run_shuffled_labels, "linear_moons": run_linear_on_moons,
-    "corrupted_batches": run_corrupted_batches, "oscillating": run_oscillating,
-    "sklearn_healthy": run_sklearn_healthy, "sklearn_lr_too_high": run_sklearn_lr_too_high,
+    "healthy": run_healthy,
+    "healthy_dropout": run_healthy_dropout,
+    "healthy_short": run_healthy_short,
+    "healthy_steps": run_healthy_steps,
+    "lr_too_high": run_lr_too_high,
+    "lr_too_high_nan": run_lr_too_high_nan,
+    "lr_too_low": run_lr_too_low,
+    "overfitting": run_overfitting,
+    "shuffled_labels": run_shuffled_labels,
+    "linear_moons": run_linear_on_moons,
+    "corrupted_batches": run_corrupted_batches,
+    "oscillating": run_oscillating,
+    "sklearn_healthy": run_sklearn_healthy,
+    "sklearn_lr_too_high": run_sklearn_lr_too_high,
     "sklearn_shuffled_labels": run_sklearn_shuffled_labels,
 }
 

@@ -1,8 +1,10 @@
-"""A `Diagnosis` as plain text, Markdown or JSON, with a sparkline chart of the curves; and the --plot figure.
+"""A `Diagnosis` as plain text, Markdown or JSON (registered in kb.formats), with a sparkline chart of the curves;
+and the --plot figure.
 
 Text and Markdown have a fixed layout (60-column charts), so piped output never depends on the terminal.
 matplotlib is optional (`pip install 'kb-ml[plot]'`) and imported only for --plot.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,11 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .diagnosis import Diagnosis, Finding
-from .errors import KbError, UsageError
+from ..errors import KbError, UsageError
+from ..formats import renders
+from ..render import indent
+from ..shapes import diagnosis_json
+from .findings import Diagnosis, Finding
 from .logs import Series
 
-JSON_VERSION = 1
 CHART_WIDTH = 60
 BARS = "▁▂▃▄▅▆▇█"
 NON_FINITE_MARK = "×"
@@ -35,8 +39,11 @@ def _values(series: Series) -> tuple[np.ndarray, np.ndarray]:
 def _curves(diagnosis: Diagnosis) -> list[tuple[str, Series]]:
     log = diagnosis.log
     out = [(label, s) for label, s in (("train", log.train), ("val", log.val)) if s is not None]
-    return out + [(label, s) for label, s in (("train acc", log.train_acc), ("val acc", log.val_acc))
-                  if s is not None and s not in (log.train, log.val)]
+    return out + [
+        (label, s)
+        for label, s in (("train acc", log.train_acc), ("val acc", log.val_acc))
+        if s is not None and s not in (log.train, log.val)
+    ]
 
 
 def _column(x: float, lo: float, hi: float, width: int) -> int:
@@ -57,7 +64,7 @@ def sparkline_chart(diagnosis: Diagnosis, width: int = CHART_WIDTH) -> list[str]
     width = max(1, min(width, len(np.unique(xs))))
     name_width = max(len(s.name) for _, s in curves)
     lines, log_lines = [], []
-    for label, series in curves:
+    for _label, series in curves:
         x, y = _values(series)
         finite = y[np.isfinite(y)]
         log_scale = bool(len(finite) and finite.min() > 0 and finite.max() / finite.min() > 100)
@@ -129,22 +136,28 @@ def _verdict(diagnosis: Diagnosis) -> str:
 
 def _finding_lines(number: int, finding: Finding, pages: dict) -> list[str]:
     refs = [f"{pages[s].category}/{s}" if s in pages else s for s in finding.slugs]
-    return [f"{number}. {finding.title}  [{finding.severity}, {finding.confidence} confidence]",
-            _indent(finding.evidence), _indent(f"Rule: {finding.rule}."), _indent(f"Pages: {', '.join(refs)}")]
+    return [
+        f"{number}. {finding.title}  [{finding.severity}, {finding.confidence} confidence]",
+        indent(finding.evidence),
+        indent(f"Rule: {finding.rule}."),
+        indent(f"Pages: {', '.join(refs)}"),
+    ]
 
 
+@renders("diagnosis", "text", "terminal")
 def report_text(diagnosis: Diagnosis) -> str:
     lines = _header(diagnosis) + [""] + sparkline_chart(diagnosis) + ["", _verdict(diagnosis)]
     for number, finding in enumerate(diagnosis.findings, 1):
         lines += _finding_lines(number, finding, diagnosis.pages) + [""]
     top = diagnosis.top_page
     if top is not None:
-        lines += [f"Try this first ({top.title}, kb show {top.slug}):", _indent(top.try_first.strip()), ""]
+        lines += [f"Try this first ({top.title}, kb show {top.slug}):", indent(top.try_first.strip()), ""]
         if top.snippet:
-            lines += [f"Code to try (kb snippet {top.slug}):", _indent(top.snippet.rstrip()), ""]
+            lines += [f"Code to try (kb snippet {top.slug}):", indent(top.snippet.rstrip()), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
+@renders("diagnosis", "markdown")
 def report_markdown(diagnosis: Diagnosis) -> str:
     head = _header(diagnosis)
     lines = [f"## kb diagnose: {head[0]}", ""] + [f"*{line}*" for line in head[1:]] + [""]
@@ -154,9 +167,17 @@ def report_markdown(diagnosis: Diagnosis) -> str:
     lines += [f"**{_verdict(diagnosis)}**", ""]
     for number, finding in enumerate(diagnosis.findings, 1):
         refs = ", ".join(f"`{s}`" for s in finding.slugs)
-        lines += [f"### {number}. {finding.title}", "",
-                  f"*{finding.severity}, {finding.confidence} confidence*", "", finding.evidence, "",
-                  f"- **Rule:** {finding.rule}", f"- **Pages:** {refs}", ""]
+        lines += [
+            f"### {number}. {finding.title}",
+            "",
+            f"*{finding.severity}, {finding.confidence} confidence*",
+            "",
+            finding.evidence,
+            "",
+            f"- **Rule:** {finding.rule}",
+            f"- **Pages:** {refs}",
+            "",
+        ]
     top = diagnosis.top_page
     if top is not None:
         lines += [f"### Try this first: {top.title}", "", top.try_first.strip(), ""]
@@ -165,13 +186,9 @@ def report_markdown(diagnosis: Diagnosis) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+@renders("diagnosis", "json")
 def report_json(diagnosis: Diagnosis) -> str:
-    return json.dumps({"version": JSON_VERSION, **diagnosis.to_dict()}, indent=2, ensure_ascii=False,
-                      allow_nan=False)
-
-
-def _indent(text: str, prefix: str = "    ") -> str:
-    return "\n".join(prefix + line if line.strip() else "" for line in text.strip("\n").splitlines())
+    return json.dumps(diagnosis_json(diagnosis), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 # ---------------------------------------------------------------- --plot
@@ -203,8 +220,7 @@ def save_plot(diagnosis: Diagnosis, path: str | Path) -> Path:
         raise KbError("--plot needs matplotlib: pip install 'kb-ml[plot]'") from None
     curves = _curves(diagnosis)
     has_acc = any("acc" in label for label, _ in curves)
-    fig, axes = plt.subplots(2 if has_acc else 1, 1, figsize=(9, 6.5 if has_acc else 4.5), sharex=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(2 if has_acc else 1, 1, figsize=(9, 6.5 if has_acc else 4.5), sharex=True, squeeze=False)
     ax_loss = axes[0][0]
     colors = {"train": "tab:blue", "val": "tab:orange", "train acc": "tab:blue", "val acc": "tab:orange"}
     for label, series in curves:
@@ -223,8 +239,15 @@ def save_plot(diagnosis: Diagnosis, path: str | Path) -> Path:
             color = "tab:red" if finding.severity == "problem" else "tab:green"
             for row in axes:
                 row[0].axvline(event.x, color=color, ls="--", lw=0.9, alpha=0.8)
-            ax_loss.annotate(f"{number} {event.label}", (event.x, 1.0), xycoords=("data", "axes fraction"),
-                             xytext=(3, -12), textcoords="offset points", fontsize=8, color=color)
+            ax_loss.annotate(
+                f"{number} {event.label}",
+                (event.x, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -12),
+                textcoords="offset points",
+                fontsize=8,
+                color=color,
+            )
     ax_loss.set_ylabel("error rate" if diagnosis.log.notes else "loss")
     ax_loss.legend(loc="upper right", fontsize=8)
     if has_acc:

@@ -1,12 +1,12 @@
-"""The docs site's semantic search: everything its web worker (kb/web/worker.js) needs, built from kb's own index.
+"""The docs site's semantic search: everything its web worker (kb/site/web/worker.js) needs, built from kb's own index.
 
 The worker ranks exactly as `kb ask` does because it gets the same chunk vectors and BM25 weights from the same
-index file, and the same model: the CLI's own ONNX export (weight-only 8-bit MatMuls, onnxruntime's MatMulNBits)
-with 8-bit per-row word embeddings too, about 25 MB instead of 90 (cosine to the CLI's embedding >= 0.999, checked
-at build time; default dynamic quantization would change rankings). JavaScript comes from npm at
-build time (exact versions in kb/web/package-lock.json), bundled by esbuild; nothing third-party is committed.
-Every runtime file gets a content-hashed name, so browsers may cache it forever.
+index file, and the same model: the CLI's own ONNX export, quantized smaller for the browser by kb.quantize
+(cosine to the CLI's embedding >= 0.999, checked at build time). JavaScript comes from npm at build time (exact
+versions in kb/site/web/package-lock.json), bundled by esbuild; nothing third-party is committed. Every runtime
+file gets a content-hashed name, so browsers may cache it forever.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import KbError
+from ..errors import KbError
+from .layout import page_url
 
 WEB_DIR = Path(__file__).parent / "web"
 QUANTIZED_FORMAT = 1  # bump when the quantization recipe changes: cached web models are rebuilt
 MIN_WEB_COSINE = 0.999
 RESULTS_SHOWN = 10  # results the site lists (the CLI prints 3; the ranking is the same)
-ASSET_DIR = "assets/kb"
 
 
 class SiteBuildError(KbError):
@@ -40,6 +40,8 @@ class SearchBundle:
     files: dict[str, bytes]
     worker: str  # the worker script's file name
     shim: str  # iframe-worker shim for file:// (Material's own search there)
+    manifest: dict[str, str]  # what the worker loads: key (meta, arrays, model, ...) -> file name in `files`
+    modules: Path  # the npm packages it was built with
 
 
 def hashed(name: str, data: bytes) -> str:
@@ -68,37 +70,37 @@ def build_search_bundle(engine, cache_dir: Path, notify=lambda m: None) -> Searc
     add("tokenizer", "tokenizer.json", tokenizer)
     add("tokenizer_config", "tokenizer_config.json", tokenizer_config)
     modules = npm_modules(cache_dir / "npm", notify)
-    add("wasm", "ort-wasm-simd-threaded.wasm",
-        (modules / "onnxruntime-web" / "dist" / "ort-wasm-simd-threaded.wasm").read_bytes())
+    add(
+        "wasm",
+        "ort-wasm-simd-threaded.wasm",
+        (modules / "onnxruntime-web" / "dist" / "ort-wasm-simd-threaded.wasm").read_bytes(),
+    )
     worker = bundle_worker(modules, manifest)
     worker_name = hashed("search.js", worker)
     files[worker_name] = worker
     shim = (modules / "iframe-worker" / "shim" / "index.js").read_bytes()
     shim_name = hashed("iframe-worker.js", shim)
     files[shim_name] = shim
-    return SearchBundle(files, worker_name, shim_name)
+    return SearchBundle(files, worker_name, shim_name, manifest, modules)
 
 
 def _onnx_export_folder(engine) -> Path:
     backend = engine.embedder.backend
     folder = getattr(backend, "folder", None)
     if folder is None:
-        raise SiteBuildError(f"the site's search needs the ONNX export of the model, and {engine.settings.model} "
-                             f"could not be exported (see the notice above)")
+        raise SiteBuildError(
+            f"the site's search needs the ONNX export of the model, and {engine.settings.model} "
+            f"could not be exported (see the notice above)"
+        )
     return Path(folder)
 
 
 def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
     """Chunk vectors, chunk -> page, BM25 weights and the ranking constants, as the worker reads them."""
-    from . import search
-    from .spelling import MIN_LENGTH
-    from .index import (
-        EXACT_WINDOW,
-        TOKEN_RE,
-        bm25_tokens,
-        exact_keys,
-        page_text_for_bm25,
-    )
+    from .. import search
+    from ..exact import EXACT_WINDOW, exact_keys
+    from ..lexical import TOKEN_RE, bm25_tokens, page_text_for_bm25
+    from ..spelling import MIN_LENGTH
 
     slugs = [slug for slug in index.slugs if slug in library.pages]  # index order: ties break as in kb ask
     position = {slug: i for i, slug in enumerate(slugs)}
@@ -126,9 +128,13 @@ def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
     parts: list[bytes] = []
     arrays: dict[str, dict] = {}
     offset = 0
-    for name, array in [("vectors", vectors), ("chunk_page", chunk_page),
-                        ("bm25_data", np.asarray(lexical.data, np.float32)), ("bm25_indices", bm25_indices),
-                        ("bm25_indptr", np.asarray(lexical.indptr, np.int32))]:
+    for name, array in [
+        ("vectors", vectors),
+        ("chunk_page", chunk_page),
+        ("bm25_data", np.asarray(lexical.data, np.float32)),
+        ("bm25_indices", bm25_indices),
+        ("bm25_indptr", np.asarray(lexical.indptr, np.int32)),
+    ]:
         data = np.ascontiguousarray(array).tobytes()
         arrays[name] = {"offset": offset, "length": int(array.size)}
         parts.append(data)
@@ -136,31 +142,45 @@ def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
     model_config = json.loads((export_folder / "kb-model.json").read_text())
     meta = {
         "version": 1,
-        "model": {"name": model_config["model"], "max_seq_length": model_config["max_seq_length"],
-                  "pooling": model_config["pooling"], "dim": int(vectors.shape[1])},
-        "ranking": {"lexical_weight": search.LEXICAL_WEIGHT, "dense_top": search.DENSE_TOP,
-                    "confident_score": search.CONFIDENT_SCORE, "exact_bonus": search.EXACT_BONUS,
-                    "exact_window": EXACT_WINDOW, "results": RESULTS_SHOWN},
+        "model": {
+            "name": model_config["model"],
+            "max_seq_length": model_config["max_seq_length"],
+            "pooling": model_config["pooling"],
+            "dim": int(vectors.shape[1]),
+        },
+        "ranking": {
+            "lexical_weight": search.LEXICAL_WEIGHT,
+            "dense_top": search.DENSE_TOP,
+            "confident_score": search.CONFIDENT_SCORE,
+            "exact_bonus": search.EXACT_BONUS,
+            "exact_window": EXACT_WINDOW,
+            "results": RESULTS_SHOWN,
+        },
         "exact": {"equal": equal, "contained": contained},
-        "pages": [{"slug": s, "title": library.pages[s].title, "summary": library.pages[s].summary,
-                   "category": library.pages[s].category, "url": page_url(library.pages[s])} for s in slugs],
+        "pages": [
+            {
+                "slug": s,
+                "title": library.pages[s].title,
+                "summary": library.pages[s].summary,
+                "category": library.pages[s].category,
+                "url": page_url(library.pages[s]),
+            }
+            for s in slugs
+        ],
         "chunks": [{"kind": c.kind, "label": c.label if c.kind != "title" else ""} for c in chunks],
         "lexical": {"vocab": lexical.vocab, "stopwords": sorted(lexical.stopwords), "stems": stems},
-        "spelling": ({"targets": index.spelling.targets, "known": sorted(index.spelling.known),
-                      "min_length": MIN_LENGTH} if index.spelling is not None else None),
+        "spelling": (
+            {"targets": index.spelling.targets, "known": sorted(index.spelling.known), "min_length": MIN_LENGTH}
+            if index.spelling is not None
+            else None
+        ),
         "arrays": arrays,
     }
     return meta, b"".join(parts)
 
 
-def page_url(page) -> str:
-    """Where a concept page lands in the built site (use_directory_urls is off, so file:// browsing works)."""
-    from .site import page_uri
-
-    return page_uri(page).removesuffix(".md") + ".html"
-
-
 # --- the model ---------------------------------------------------------------------------------------------------
+
 
 def quantized_model(export_folder: Path, cache: Path, notify) -> bytes:
     config = (export_folder / "kb-model.json").read_bytes()
@@ -168,73 +188,22 @@ def quantized_model(export_folder: Path, cache: Path, notify) -> bytes:
     target = cache / f"web-{key.hexdigest()[:16]}.onnx"
     if target.is_file():
         return target.read_bytes()
+    from ..quantize import web_model
+
     notify("quantizing the model for the site's search (once)")
-    data = quantize(export_folder)
-    check_quantized(export_folder, data)
+    try:
+        data = web_model(export_folder)
+    except ImportError as exc:
+        raise SiteBuildError(str(exc)) from None
+    worst = embedding_cosine(export_folder, data)
+    if worst < MIN_WEB_COSINE:  # the browser must embed like the CLI, or the site would rank differently
+        raise SiteBuildError(f"the quantized model embeds differently from the full one (cosine {worst:.4f})")
     cache.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache, suffix=".tmp")
     with os.fdopen(fd, "wb") as out:
         out.write(data)
     os.replace(tmp, target)
     return data
-
-
-def quantize(export_folder: Path) -> bytes:
-    """The CLI's export as one file, with weight-only int8 everywhere: MatMuls as the CLI's own (MatMulNBits; done
-    here only if the CLI kept float32), and the word-embedding table per row (Gather of int8 codes x row scale)."""
-    import onnx
-
-    from .onnx_model import quantize_matmuls
-
-    with tempfile.TemporaryDirectory() as tmp:
-        # onnx refuses external weights with several hard links (as KB_HOME copies made with `cp -l` have)
-        for name in ("model.onnx", "model.onnx.data"):
-            if (export_folder / name).is_file():
-                shutil.copyfile(export_folder / name, Path(tmp) / name)
-        model = onnx.load(str(Path(tmp) / "model.onnx"))  # with its external weights
-    if json.loads((export_folder / "kb-model.json").read_text()).get("weights") != "int8":
-        model = quantize_matmuls(model)
-        if model is None:
-            raise SiteBuildError("onnxruntime's quantizer cannot be imported (pip install onnx-ir)")
-    _int8_word_embeddings(model.graph)
-    return model.SerializeToString()
-
-
-def _int8_word_embeddings(graph) -> None:
-    from onnx import TensorProto, helper, numpy_helper
-
-    initializers = {i.name: i for i in graph.initializer}
-    for node in list(graph.node):
-        if node.op_type != "Gather" or node.input[0] not in initializers:
-            continue
-        table = numpy_helper.to_array(initializers[node.input[0]]).astype(np.float32)
-        if table.ndim != 2 or table.shape[0] < 1000:  # only the vocabulary table is worth it
-            continue
-        scale = np.maximum(np.abs(table).max(axis=1, keepdims=True) / 127.0, 1e-12).astype(np.float32)
-        codes = np.round(table / scale).astype(np.int8)
-        name, ids, out = node.input[0], node.input[1], node.output[0]
-        graph.initializer.remove(initializers[name])
-        graph.initializer.extend([numpy_helper.from_array(codes, f"{name}.int8"),
-                                  numpy_helper.from_array(scale, f"{name}.scale")])
-        at = list(graph.node).index(node)
-        graph.node.remove(node)
-        for i, new in enumerate([
-            helper.make_node("Gather", [f"{name}.int8", ids], [f"{out}.int8"], name=f"{node.name}.int8"),
-            helper.make_node("Cast", [f"{out}.int8"], [f"{out}.codes"], to=TensorProto.FLOAT, name=f"{node.name}.cast"),
-            helper.make_node("Gather", [f"{name}.scale", ids], [f"{out}.scale"], name=f"{node.name}.scale"),
-            helper.make_node("Mul", [f"{out}.codes", f"{out}.scale"], [out], name=f"{node.name}.mul"),
-        ]):
-            graph.node.insert(at + i, new)
-
-
-def check_quantized(export_folder: Path, data: bytes) -> None:
-    """The browser's model must embed like the CLI's, or the site would rank differently from `kb ask`."""
-    from .onnx_model import PROBES, OnnxEmbedder
-
-    cosine = (OnnxEmbedder(export_folder, model=data).encode(PROBES) * OnnxEmbedder(export_folder).encode(PROBES))
-    worst = float(cosine.sum(axis=1).min())
-    if worst < MIN_WEB_COSINE:
-        raise SiteBuildError(f"the quantized model embeds differently from the full one (cosine {worst:.4f})")
 
 
 def web_tokenizer(export_folder: Path, max_seq_length: int) -> tuple[bytes, bytes]:
@@ -246,10 +215,19 @@ def web_tokenizer(export_folder: Path, max_seq_length: int) -> tuple[bytes, byte
     return json.dumps(spec, separators=(",", ":")).encode(), json.dumps(config).encode()
 
 
+def embedding_cosine(export_folder: Path, data: bytes) -> float:
+    """The worst cosine, over the probe sentences, between the model `data` and the export it was made from."""
+    from ..onnx_model import PROBES, OnnxEmbedder
+
+    cosine = OnnxEmbedder(export_folder, model=data).encode(PROBES) * OnnxEmbedder(export_folder).encode(PROBES)
+    return float(cosine.sum(axis=1).min())
+
+
 # --- JavaScript ---------------------------------------------------------------------------------------------------
 
+
 def npm_modules(cache: Path, notify) -> Path:
-    """`npm ci` from kb/web's lock file into a cache keyed by that lock file; returns its node_modules."""
+    """`npm ci` from kb/site/web's lock file into a cache keyed by that lock file; returns its node_modules."""
     lock = (WEB_DIR / "package-lock.json").read_bytes()
     target = cache / hashlib.sha256(lock).hexdigest()[:16]
     from filelock import FileLock
@@ -265,31 +243,54 @@ def _npm_ci(target: Path, notify) -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise SiteBuildError("building the site's search needs Node.js and npm (https://nodejs.org); not found on PATH")
-    notify("installing the search worker's npm packages from kb/web/package-lock.json (once)")
+    notify("installing the search worker's npm packages from kb/site/web/package-lock.json (once)")
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
     for name in ("package.json", "package-lock.json"):
         shutil.copy(WEB_DIR / name, target / name)
-    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
-                          cwd=target, capture_output=True, text=True)
+    done = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise SiteBuildError(f"npm ci failed in {target}: {(done.stderr or done.stdout).strip()[-300:]}")
     (target / ".complete").write_text("ok\n")
 
 
 def bundle_worker(modules: Path, manifest: dict[str, str]) -> bytes:
+    """worker.js and what it imports (ranking.js, the npm packages) as one minified browser script."""
+    return bundle(
+        modules,
+        WEB_DIR / "worker.js",
+        [
+            "--format=iife",
+            "--minify",
+            "--platform=browser",
+            "--target=es2020",
+            "--legal-comments=none",
+            f"--define:KB_MANIFEST={json.dumps(manifest)}",
+            # onnxruntime-web locates its files from import.meta.url; in a classic worker that is the worker's URL
+            "--define:import.meta.url=self.location.href",
+        ],
+    )
+
+
+def bundle(modules: Path, entry: Path, options: list[str]) -> bytes:
+    """esbuild `entry` (beside a copy of kb/site/web's own modules, so `./ranking.js` resolves) with the npm
+    packages in `modules`."""
     esbuild = modules / ".bin" / "esbuild"
     with tempfile.TemporaryDirectory(dir=modules.parent) as tmp:  # beside node_modules, so imports resolve
-        source, out = Path(tmp) / "worker.js", Path(tmp) / "search.js"
-        shutil.copy(WEB_DIR / "worker.js", source)
+        for source in [*WEB_DIR.glob("*.js"), entry]:
+            shutil.copy(source, Path(tmp) / source.name)
+        out = Path(tmp) / "out.js"
         done = subprocess.run(
-            [str(esbuild), str(source), "--bundle", "--format=iife", "--minify", "--log-level=error",
-             "--platform=browser", "--target=es2020", f"--outfile={out}", "--legal-comments=none",
-             f"--define:KB_MANIFEST={json.dumps(manifest)}",
-             # onnxruntime-web locates its files from import.meta.url; in a classic worker that is the worker's URL
-             "--define:import.meta.url=self.location.href"],
-            capture_output=True, text=True)
+            [str(esbuild), str(Path(tmp) / entry.name), "--bundle", "--log-level=error", f"--outfile={out}", *options],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
-            raise SiteBuildError(f"bundling the search worker failed: {done.stderr.strip()[-400:]}")
+            raise SiteBuildError(f"bundling {entry.name} failed: {done.stderr.strip()[-400:]}")
         return out.read_bytes()

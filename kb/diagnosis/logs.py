@@ -6,6 +6,7 @@ lines. Every format becomes a table of rows (one dict per logged row); the same 
 training and validation curves. An empty cell means "not logged in this row" (Lightning pads its rows that way);
 a cell reading nan/inf is a logged non-finite value, which is exactly what diagnose looks for.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,23 +19,46 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import KbError, UsageError
+from ..errors import KbError, UsageError
 
 MAX_LOG_BYTES = 200 * 1024 * 1024  # a bigger "log" is almost certainly the wrong file
-EXPECTED = ("expected a CSV/TSV with a header row (Keras CSVLogger, Lightning metrics.csv, your own), JSON "
-            "(Keras History, HF trainer_state.json), JSON lines, or a TensorBoard event file")
+EXPECTED = (
+    "expected a CSV/TSV with a header row (Keras CSVLogger, Lightning metrics.csv, your own), JSON "
+    "(Keras History, HF trainer_state.json), JSON lines, or a TensorBoard event file"
+)
 STEP_NAMES = ("step", "global_step", "steps", "iteration", "iter", "it", "batch", "trainer_global_step")
 EPOCH_NAMES = ("epoch", "epochs")
 VAL_TOKENS = {"val", "valid", "validation", "eval", "evaluation", "test", "dev", "holdout"}
 TRAIN_TOKENS = {"train", "training", "tr"}
 ACC_TOKENS = {"acc", "accuracy", "top1", "top1acc"}
 # Columns that are numbers but never a curve to diagnose (HF's end-of-run summary, throughput, schedules).
-NOT_METRICS = re.compile(r"(^|_)(lr|learning_rate|grad_norm|runtime|samples_per_second|steps_per_second|"
-                         r"total_flos|flos|time|timestamp|wall|momentum|weight_decay)($|_)")
-TRAIN_PREFERENCE = ("loss", "train_loss", "training_loss", "train/loss", "loss/train", "train_loss_step",
-                    "train_loss_epoch", "epoch_loss")
-VAL_PREFERENCE = ("val_loss", "eval_loss", "validation_loss", "valid_loss", "val/loss", "eval/loss", "loss/val",
-                  "loss/validation", "validation/epoch_loss", "val_loss_epoch", "test_loss")
+NOT_METRICS = re.compile(
+    r"(^|_)(lr|learning_rate|grad_norm|runtime|samples_per_second|steps_per_second|"
+    r"total_flos|flos|time|timestamp|wall|momentum|weight_decay)($|_)"
+)
+TRAIN_PREFERENCE = (
+    "loss",
+    "train_loss",
+    "training_loss",
+    "train/loss",
+    "loss/train",
+    "train_loss_step",
+    "train_loss_epoch",
+    "epoch_loss",
+)
+VAL_PREFERENCE = (
+    "val_loss",
+    "eval_loss",
+    "validation_loss",
+    "valid_loss",
+    "val/loss",
+    "eval/loss",
+    "loss/val",
+    "loss/validation",
+    "validation/epoch_loss",
+    "val_loss_epoch",
+    "test_loss",
+)
 
 
 class LogError(KbError):
@@ -109,7 +133,9 @@ def _find_log_in(directory: Path) -> Path:
     candidates = [p for ext in ("*.csv", "*.tsv", "*.jsonl", "*.json") for p in directory.glob(ext)]
     if len(candidates) == 1:
         return candidates[0]
-    raise LogError(f"{directory}: no training log found in this directory ({'several candidates: ' + ', '.join(sorted(p.name for p in candidates)) + '; name one' if candidates else EXPECTED})")
+    names = ", ".join(sorted(p.name for p in candidates))
+    why = f"several candidates: {names}; name one" if candidates else EXPECTED
+    raise LogError(f"{directory}: no training log found in this directory ({why})")
 
 
 # ---------------------------------------------------------------- text formats -> rows
@@ -124,8 +150,9 @@ def _parse_text(path: Path, text: str) -> tuple[str, list[dict]]:
             rows = _json_lines(text)
             if rows is not None:
                 return "JSON lines", rows
-            raise LogError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg}); is the file truncated? "
-                           f"{EXPECTED}") from None
+            raise LogError(
+                f"{path}: not valid JSON (line {exc.lineno}: {exc.msg}); is the file truncated? {EXPECTED}"
+            ) from None
         return _from_json(path, data)
     return _from_delimited(path, text)
 
@@ -166,8 +193,10 @@ def _from_json(path: Path, data) -> tuple[str, list[dict]]:
         return _from_json(path, data["history"])
     if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
         return "JSON records", data
-    raise LogError(f"{path}: JSON, but neither a HF trainer_state.json (log_history), a Keras History dict "
-                   f"({{\"loss\": [...]}}) nor a list of records; {EXPECTED}")
+    raise LogError(
+        f"{path}: JSON, but neither a HF trainer_state.json (log_history), a Keras History dict "
+        f'({{"loss": [...]}}) nor a list of records; {EXPECTED}'
+    )
 
 
 def _from_delimited(path: Path, text: str) -> tuple[str, list[dict]]:
@@ -249,7 +278,9 @@ def _from_rows(path: Path, fmt: str, rows: list[dict], train: str | None, val: s
             ys.append(y)
             epochs.append(_number(row.get(epoch_col)) if epoch_col and x_col != epoch_col else None)
         if ys:
-            epoch = np.array([math.nan if e is None else e for e in epochs]) if epoch_col and x_col != epoch_col else None
+            epoch = (
+                np.array([math.nan if e is None else e for e in epochs]) if epoch_col and x_col != epoch_col else None
+            )
             series[name] = Series(name, np.array(xs, float), np.array(ys, float), epoch)
     return _from_series(path, fmt, x_name, series, train=train, val=val)
 
@@ -281,11 +312,14 @@ def _resolve(column: str, series: dict[str, Series], option: str, path: Path) ->
     folded = {n.lower(): n for n in series}
     if column.lower() in folded:
         return folded[column.lower()]
-    raise UsageError(f"{option} {column}: no such numeric column in {path.name} (columns: {', '.join(series) or 'none'})")
+    raise UsageError(
+        f"{option} {column}: no such numeric column in {path.name} (columns: {', '.join(series) or 'none'})"
+    )
 
 
-def _from_series(path: Path, fmt: str, x_name: str, series: dict[str, Series], train: str | None,
-                 val: str | None) -> TrainingLog:
+def _from_series(
+    path: Path, fmt: str, x_name: str, series: dict[str, Series], train: str | None, val: str | None
+) -> TrainingLog:
     if not series:
         raise LogError(f"{path}: no numeric columns; {EXPECTED}")
     roles = {name: _role(name) for name in series}
@@ -301,8 +335,10 @@ def _from_series(path: Path, fmt: str, x_name: str, series: dict[str, Series], t
             train_name, val_name = train_acc, val_acc
             notes.append("no loss column: diagnosing the error rate (1 - accuracy) instead")
         else:
-            raise LogError(f"{path}: no loss or accuracy column found (columns: {', '.join(series)}); "
-                           f"name the curves with --train COL and --val COL")
+            raise LogError(
+                f"{path}: no loss or accuracy column found (columns: {', '.join(series)}); "
+                f"name the curves with --train COL and --val COL"
+            )
     chosen = {}
     for role, name in (("train", train_name), ("val", val_name)):
         if name is None:
@@ -311,9 +347,17 @@ def _from_series(path: Path, fmt: str, x_name: str, series: dict[str, Series], t
         if _role(name)[0] == "acc":
             s = Series(s.name, s.x, s.y, s.epoch, higher_is_better=True)
         chosen[role] = s
-    return TrainingLog(path=path, format=fmt, x_name=x_name, columns=tuple(series), train=chosen.get("train"),
-                       val=chosen.get("val"), train_acc=series.get(train_acc) if train_acc else None,
-                       val_acc=series.get(val_acc) if val_acc else None, notes=tuple(notes))
+    return TrainingLog(
+        path=path,
+        format=fmt,
+        x_name=x_name,
+        columns=tuple(series),
+        train=chosen.get("train"),
+        val=chosen.get("val"),
+        train_acc=series.get(train_acc) if train_acc else None,
+        val_acc=series.get(val_acc) if val_acc else None,
+        notes=tuple(notes),
+    )
 
 
 # ---------------------------------------------------------------- TensorBoard
@@ -325,14 +369,16 @@ def _read_tensorboard(directory: Path) -> tuple[str, dict[str, Series]]:
         from tensorboard.backend.event_processing import event_accumulator
         from tensorboard.util import tensor_util
     except ImportError:
-        raise KbError("reading TensorBoard event files needs the tensorboard package: "
-                      "pip install 'kb-ml[tensorboard]'") from None
+        raise KbError(
+            "reading TensorBoard event files needs the tensorboard package: pip install 'kb-ml[tensorboard]'"
+        ) from None
     series: dict[str, Series] = {}
     run_dirs = sorted({p.parent for p in directory.rglob("events.out.tfevents*")}) or [directory]
     for run_dir in run_dirs:
         prefix = "" if run_dir == directory else f"{run_dir.relative_to(directory).as_posix()}/"
-        acc = event_accumulator.EventAccumulator(str(run_dir), size_guidance={event_accumulator.SCALARS: 0,
-                                                                               event_accumulator.TENSORS: 0})
+        acc = event_accumulator.EventAccumulator(
+            str(run_dir), size_guidance={event_accumulator.SCALARS: 0, event_accumulator.TENSORS: 0}
+        )
         try:
             acc.Reload()
         except Exception as exc:  # noqa: BLE001  (a corrupt file: the reader's own error, in one line)
@@ -340,15 +386,19 @@ def _read_tensorboard(directory: Path) -> tuple[str, dict[str, Series]]:
         tags = acc.Tags()
         for tag in tags.get("scalars", []):
             events = acc.Scalars(tag)
-            series[prefix + tag] = Series(prefix + tag, np.array([e.step for e in events], float),
-                                          np.array([e.value for e in events], float))
+            series[prefix + tag] = Series(
+                prefix + tag, np.array([e.step for e in events], float), np.array([e.value for e in events], float)
+            )
         for tag in tags.get("tensors", []):  # TF2 summaries store scalars as 0-d tensors
             values = [(e.step, tensor_util.make_ndarray(e.tensor_proto)) for e in acc.Tensors(tag)]
             values = [(s, float(v)) for s, v in values if getattr(v, "size", 0) == 1 and v.dtype.kind in "fiu"]
             if values:
-                series[prefix + tag] = Series(prefix + tag, np.array([s for s, _ in values], float),
-                                              np.array([v for _, v in values], float))
+                series[prefix + tag] = Series(
+                    prefix + tag, np.array([s for s, _ in values], float), np.array([v for _, v in values], float)
+                )
     if not series:
-        raise LogError(f"{directory}: TensorBoard event files without scalar summaries (log them with "
-                       f"SummaryWriter.add_scalar or tf.summary.scalar)")
+        raise LogError(
+            f"{directory}: TensorBoard event files without scalar summaries (log them with "
+            f"SummaryWriter.add_scalar or tf.summary.scalar)"
+        )
     return "step", series

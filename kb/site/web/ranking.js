@@ -1,51 +1,16 @@
-// kb's search worker for the docs site: speaks Material for MkDocs' search-worker protocol (pinned version, see
-// kb/site_search.py) and ranks pages exactly as `kb ask` does (kb/search.py): the same MiniLM model (ONNX, weight-only
-// int8, run by onnxruntime-web), the same chunk vectors and BM25 weights exported from kb's own index.
-// Until the model is loaded (lazily, on the first query) it answers with BM25 (keyword) results.
-import * as ort from "onnxruntime-web/wasm";
-import { Tokenizer } from "@huggingface/tokenizers";
+// kb's ranking in JavaScript, shared by the docs site's search worker (worker.js) and the parity test that runs it
+// under Node (tests/node/parity.mjs): every function here mirrors a Python one (named beside it) and ranks exactly
+// as `kb ask` does, from the same chunk vectors, BM25 weights, exact-match keys and typo vocabulary exported from
+// kb's index (kb/site/search_bundle.py).
 import { newStemmer } from "snowball-stemmers";
 
-/* global KB_MANIFEST */
-const MANIFEST = KB_MANIFEST; // file names (content-hashed) injected at build time
-const SETUP = 0, READY = 1, QUERY = 2, RESULT = 3; // Material's SearchMessageType
-const DEBOUNCE_MS = 120; // queries arrive on every keystroke
-const CACHE_NAME = "kb-search-v1"; // names are content-hashed, so a cached file never goes stale
-
-const state = (self.kb = { index: "loading", model: "idle", latest: "", lastResult: null, timings: {} });
-let index = null; // {meta, vectors}
-let model = null; // {session, tokenizer}
-let modelPromise = null;
-let timer = null;
 const stemmer = newStemmer("english");
 
-const assetUrl = (name) => new URL(name, self.location.href).href;
-
-async function fetchCached(name) {
-  const url = assetUrl(name);
-  let cache = null;
-  try {
-    cache = await caches.open(CACHE_NAME);
-    const hit = await cache.match(url);
-    if (hit) return hit;
-  } catch (e) {
-    cache = null; // no Cache API (e.g. an insecure context): plain HTTP caching still applies
-  }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  if (cache) await cache.put(url, response.clone()).catch(() => {});
-  return response;
-}
-
-async function loadIndex() {
-  const started = performance.now();
-  const [meta, buffer] = await Promise.all([
-    fetchCached(MANIFEST.meta).then((r) => r.json()),
-    fetchCached(MANIFEST.arrays).then((r) => r.arrayBuffer()),
-  ]);
+// The index as the worker holds it: the JSON metadata and views into the one binary file of arrays.
+export function openIndex(meta, buffer) {
   const view = (spec, Type) => new Type(buffer, spec.offset, spec.length);
   const a = meta.arrays;
-  index = {
+  return {
     meta,
     vectors: view(a.vectors, Float32Array),
     chunkPage: view(a.chunk_page, Int32Array),
@@ -55,41 +20,10 @@ async function loadIndex() {
     spelling: meta.spelling && { targets: new Map(Object.entries(meta.spelling.targets)),
                                  known: new Set(meta.spelling.known), minLength: meta.spelling.min_length },
   };
-  state.index = "ready";
-  state.timings.index_ms = performance.now() - started;
-}
-
-function loadModel() {
-  if (!modelPromise) {
-    state.model = "loading";
-    const started = performance.now();
-    modelPromise = (async () => {
-      const [wasm, onnx, tokenizerJson, tokenizerConfig] = await Promise.all([
-        fetchCached(MANIFEST.wasm).then((r) => r.arrayBuffer()),
-        fetchCached(MANIFEST.model).then((r) => r.arrayBuffer()),
-        fetchCached(MANIFEST.tokenizer).then((r) => r.json()),
-        fetchCached(MANIFEST.tokenizer_config).then((r) => r.json()),
-      ]);
-      ort.env.wasm.numThreads = 1; // plain single-threaded wasm: no cross-origin isolation needed
-      ort.env.wasm.proxy = false;
-      ort.env.wasm.wasmBinary = wasm;
-      ort.env.logLevel = "error";
-      const session = await ort.InferenceSession.create(new Uint8Array(onnx), {
-        executionProviders: ["wasm"], graphOptimizationLevel: "basic" });
-      model = { session, tokenizer: new Tokenizer(tokenizerJson, tokenizerConfig) };
-      state.model = "ready";
-      state.timings.model_ms = performance.now() - started;
-    })().catch((error) => {
-      state.model = "failed";
-      state.error = String(error);
-      console.warn("kb search: the semantic model could not be loaded; keyword results only.", error);
-    });
-  }
-  return modelPromise;
 }
 
 // --- the query, as kb/query.py prepares a one-line query: whitespace folded, at most 900 characters
-function prepare(text) {
+export function prepare(text) {
   return text.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "").split(/\s+/).filter(Boolean).join(" ").slice(0, 900);
 }
 
@@ -122,7 +56,7 @@ function likelySlip(typed, word) {
   return (i > 0 && long[i - 1] === long[i]) || (i + 1 < long.length && long[i + 1] === long[i]);
 }
 
-function correct(text) {
+export function correct(index, text) {
   const spelling = index.spelling;
   const corrections = [];
   if (!spelling) return { text, corrections };
@@ -145,17 +79,17 @@ function correct(text) {
 }
 
 // --- lexical: kb/index.py bm25_tokens (lowercase, \b\w\w+\b, English stopwords, Snowball stems)
-function bm25Tokens(text) {
+export function bm25Tokens(index, text) {
   const words = text.toLowerCase().match(/[\p{L}\p{N}\p{M}_]{2,}/gu) || []; // = Python's \b\w\w+\b
   const stems = index.meta.lexical.stems; // surface form -> the stem Python computed, for every word in the pages
   return words.filter((w) => !index.stopwords.has(w)).map((w) => stems[w] ?? stemmer.stem(w));
 }
 
-function lexicalScores(text) {
+export function lexicalScores(index, text) {
   const { vocab } = index.meta.lexical;
   const { data, indices, indptr } = index.bm25;
   const out = new Float64Array(index.meta.pages.length);
-  for (const token of bm25Tokens(text)) {
+  for (const token of bm25Tokens(index, text)) {
     const column = vocab[token];
     if (column === undefined || column + 1 >= indptr.length) continue;
     for (let i = indptr[column]; i < indptr[column + 1]; i++) out[indices[i]] += data[i];
@@ -167,7 +101,7 @@ function lexicalScores(text) {
 // an error string of at least exact_window words contained in it)
 const exactText = (text) => (text.toLowerCase().match(/[a-z0-9]+/g) || []).join(" ");
 
-function exactPages(texts) {
+export function exactPages(index, texts) {
   const { equal, contained } = index.meta.exact;
   const window = index.meta.ranking.exact_window;
   const found = new Set();
@@ -184,7 +118,7 @@ function exactPages(texts) {
 }
 
 // --- dense: mean-pooled, normalized MiniLM embedding (kb/onnx_model.py)
-async function embed(text) {
+export async function embed(index, model, ort, text) {
   const { session, tokenizer } = model;
   const encoded = tokenizer.encode(text);
   const ids = encoded.ids.slice(0, index.meta.model.max_seq_length);
@@ -214,10 +148,10 @@ async function embed(text) {
 }
 
 // --- ranking: kb/search.py Searcher.search, mode "fused" (or "lexical" before the model is ready)
-function rank(query, text, vector, corrections = []) {
+export function rank(index, query, text, vector, corrections = []) {
   const { pages, ranking } = index.meta;
-  const lexical = lexicalScores(text);
-  const exact = exactPages([query, text]);
+  const lexical = lexicalScores(index, text);
+  const exact = exactPages(index, [query, text]);
   let topLexical = 0;
   for (const s of lexical) topLexical = Math.max(topLexical, s);
   topLexical = topLexical || 1.0;
@@ -258,71 +192,3 @@ function rank(query, text, vector, corrections = []) {
   return { confident, results: scored.slice(0, ranking.results), corrections };
 }
 
-const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;",
-  '"': "&quot;", "'": "&#39;" })[c]);
-
-function toMaterial({ confident, results, corrections }, mode) {
-  const { pages, chunks } = index.meta;
-  const items = results.map((r, i) => {
-    const page = pages[r.page];
-    let text = `<p>${escapeHtml(page.summary)}</p>`;
-    if (r.chunk !== null && chunks[r.chunk].label) text += `<p><em>Matched:</em> ${escapeHtml(chunks[r.chunk].label)}</p>`;
-    if (!confident && i === 0) text = `<p><strong>No confident match</strong>: the nearest pages.</p>` + text;
-    if (corrections.length && i === 0) {
-      text = `<p><em>Read ${escapeHtml(corrections.map(([typed, read]) => `'${typed}' as '${read}'`).join(", "))}.</em></p>` + text;
-    }
-    return [{ location: page.url, title: escapeHtml(page.title), text, score: r.score, terms: {}, kb: { slug: page.slug, mode } }];
-  });
-  return { items };
-}
-
-function answer(query, mode, ranked, started) {
-  if (query !== state.latest) return; // the user has typed on; this answer is stale
-  state.lastResult = { query, mode, confident: ranked.confident, ms: performance.now() - started,
-                       slugs: ranked.results.map((r) => index.meta.pages[r.page].slug), corrections: ranked.corrections };
-  postMessage({ type: RESULT, data: toMaterial(ranked, mode) });
-}
-
-async function semantic(query) {
-  const started = performance.now();
-  const { text, corrections } = correct(prepare(query));
-  const vector = await embed(text);
-  if (!state.timings.first_semantic_ms) state.timings.first_semantic_ms = performance.now() - state.timings.first_query_at;
-  answer(query, "semantic", rank(query, text, vector, corrections), started);
-}
-
-async function onQuery(query) {
-  state.latest = query;
-  clearTimeout(timer);
-  if (!query.trim()) {
-    state.lastResult = { query, mode: "empty", slugs: [] };
-    postMessage({ type: RESULT, data: { items: [] } });
-    return;
-  }
-  if (state.timings.first_query_at === undefined) state.timings.first_query_at = performance.now();
-  if (model) {
-    timer = setTimeout(() => semantic(query).catch((e) => console.warn("kb search:", e)), DEBOUNCE_MS);
-    return;
-  }
-  const started = performance.now();
-  const { text, corrections } = correct(prepare(query));
-  answer(query, "keyword", rank(query, text, null, corrections), started);
-  await loadModel();
-  if (model && state.latest === query) await semantic(query);
-}
-
-addEventListener("message", async (event) => {
-  const message = event.data;
-  if (message.type === SETUP) {
-    try {
-      await loadIndex();
-    } catch (error) {
-      state.index = "failed";
-      state.error = String(error);
-    }
-    postMessage({ type: READY });
-  } else if (message.type === QUERY) {
-    if (!index) return postMessage({ type: RESULT, data: { items: [] } });
-    await onQuery(message.data);
-  }
-});

@@ -1,0 +1,76 @@
+"""The site's JavaScript ranking (kb/site/web/ranking.js) against Python's, without a browser: Node runs it on the
+exported search bundle for the dev set's one-line queries, on-topic and off-topic, and must rank and decide
+`confident` as `kb ask` does. Both sides embed with the browser's (quantized) model file; onnxruntime's wasm and
+CPU kernels still differ by up to ~1e-3 in a cosine, so only near-ties may swap."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from browser import search_box_queries
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+NEAR_TIE = 0.005  # scores (or a best cosine and the confidence threshold) closer than this may swap
+
+
+@pytest.fixture(scope="module")
+def bundle(engine, kb_home):
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("Node.js and npm are needed")
+    from kb.site.search_bundle import build_search_bundle
+
+    return build_search_bundle(engine, kb_home / "site-build")
+
+
+def test_node_ranks_as_python_does(engine, bundle, tmp_path):
+    from kb.onnx_model import OnnxEmbedder
+    from kb.query import make_query
+    from kb.search import CONFIDENT_SCORE, Searcher
+    from kb.site.search_bundle import bundle as esbuild
+
+    for name, data in bundle.files.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "manifest.json").write_text(json.dumps(bundle.manifest))
+    entries = search_box_queries(REPO / "tests" / "eval" / "queries.yaml")
+    queries = [e["q"] for e in entries]
+    assert len(queries) >= 200 and sum(not e["expect"] for e in entries) >= 20
+    (tmp_path / "queries.json").write_text(json.dumps(queries))
+    script = tmp_path / "parity.js"
+    script.write_bytes(
+        esbuild(
+            bundle.modules,
+            REPO / "tests" / "node" / "parity.mjs",
+            ["--format=esm", "--platform=node", "--target=node18"],
+        )
+    )
+    done = subprocess.run(
+        ["node", str(script), str(tmp_path), str(tmp_path / "manifest.json"), str(tmp_path / "queries.json")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    node = json.loads(done.stdout)
+
+    export = engine.embedder.backend.folder
+    web = OnnxEmbedder(export, model=bundle.files[bundle.manifest["model"]])
+    searcher = Searcher(engine.searcher.index, web, engine.searcher.page_of)
+    differ = []
+    for query, js in zip(queries, node):
+        answer = searcher.search(make_query(query, searcher.index.spelling), k=10)
+        py = [r.slug for r in answer.results]
+        scores = [r.score for r in answer.results]
+        same_rank = js["slugs"][:3] == py[:3] or any(
+            abs(scores[i] - scores[i + 1]) < NEAR_TIE for i in range(min(3, len(scores) - 1))
+        )
+        best_cosine = float((searcher.index.vectors @ web.encode([answer.searched])[0]).max())
+        same_confidence = js["confident"] == answer.confident or abs(best_cosine - CONFIDENT_SCORE) < NEAR_TIE
+        if not same_rank or not same_confidence:
+            differ.append((query, py[:3], js["slugs"][:3], answer.confident, js["confident"]))
+        assert [list(c) for c in answer.corrections] == js["corrections"], query
+    assert differ == [], differ[:5]
