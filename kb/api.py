@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .categories import CATEGORIES
@@ -10,8 +11,8 @@ from .errors import KbError, PageNotFound, UsageError
 from .index import Index
 from .indexing import BuildStats, ensure_index, index_path, load_current, scan_files
 from .notices import Notify, Progress, notify_stderr
-from .pages import Library, Page, load_library, parse_page
-from .query import make_query
+from .pages import Library, Page, load_library, page_files, parse_page
+from .query import as_text, make_query
 from .search import Answer, Searcher
 
 
@@ -43,12 +44,44 @@ class Engine:
         self._pages_read: dict[str, Page] = {}
         self._problems_reported = False
         self._embedder = embedder
+        self._overrides_announced = False
         self._index: Index | None = None
         self._searcher: Searcher | None = None
 
     @property
     def concept_dirs(self) -> list[tuple[Path, str]]:
         return [(d, o) for d, o in self.settings.concept_dirs if d.is_dir()]
+
+    def overrides(self) -> dict[str, Path]:
+        """slug -> the page file that replaces a built-in page of that slug (from file names: nothing is parsed)."""
+        dirs = self.concept_dirs
+        builtin = {p.stem for d, origin in dirs if origin == "built-in" for p in page_files(d)}
+        return {p.stem: p for d, origin in dirs if origin != "built-in" for p in page_files(d) if p.stem in builtin}
+
+    def _announce_overrides(self) -> None:
+        """Name each page that shadows a built-in one, once per (slug, file): `kb snippet nan-loss | python` in a
+        project with its own nan-loss page runs that project's code, and the user must know."""
+        if self._overrides_announced:
+            return
+        self._overrides_announced = True
+        found = self.overrides()
+        if not found:
+            return
+        record = self.settings.home / "overrides-seen.json"
+        try:
+            seen = set(json.loads(record.read_text()))
+        except (OSError, ValueError, TypeError):
+            seen = set()
+        new = {f"{slug}|{path}" for slug, path in found.items()} - seen
+        for key in sorted(new):
+            slug, path = key.split("|", 1)
+            self.notify(f"using {path} instead of the built-in page {slug}")
+        if new:
+            try:
+                record.parent.mkdir(parents=True, exist_ok=True)
+                record.write_text(json.dumps(sorted(seen | new)))
+            except OSError:
+                pass  # then it is said again next time, which is the safe side
 
     @property
     def library(self) -> Library:
@@ -78,9 +111,12 @@ class Engine:
         return index_path(self.settings.home, self.settings.model, self.settings.concept_dirs)
 
     def build_index(self, force: bool = False) -> BuildStats | None:
-        """Build or update the index now; None when it was already fresh."""
+        """Build or update the index now; None when it was already fresh. `force` re-embeds every page (and
+        retries a model export that failed before)."""
         if not len(self.library):
             raise KbError("no concept pages found (check --concepts / KB_CONCEPTS)")
+        if force and hasattr(self.embedder, "retry_export"):
+            self.embedder.retry_export()
         self._index, stats = ensure_index(
             self.library,
             self.embedder,
@@ -89,8 +125,13 @@ class Engine:
             notify=self.notify,
             progress=self.progress,
             files=self._files,
+            concept_dirs=[str(d.resolve()) for d, _ in self.concept_dirs],
         )
         self._searcher = None
+        if stats is not None or force:  # housekeeping rides on builds, which are rare: never on a plain query
+            from .cache import prune
+
+            prune(self.settings.home, keep={self.index_file})
         return stats
 
     @property
@@ -99,31 +140,37 @@ class Engine:
             if self._index is None and self._library is None:
                 # The fast path: an index built from exactly these page files (paths, mtimes, sizes) is used
                 # without parsing any page; anything else goes through build_index, which parses and compares.
-                self._index = load_current(self.index_file, self.settings.model, scan_files(self.concept_dirs))
+                model_id = getattr(self.embedder, "identity", self.embedder.name)  # a JSON read, not a model load
+                self._index = load_current(
+                    self.index_file, self.settings.model, scan_files(self.concept_dirs), model_id
+                )
                 if self._index is not None:
                     self._report_problems(self._index.problems)
             if self._index is None:
                 self.build_index()
             self._searcher = Searcher(self._index, self.embedder, self._page_of)
+            self._announce_overrides()
         return self._searcher
 
-    def _page_of(self, slug: str) -> Page:
-        """A result's page: from the parsed library, else parsed from the file the fresh index names."""
+    def _page_of(self, slug: str) -> Page | None:
+        """A result's page: from the parsed library, else parsed from the file the fresh index names; None when
+        the page is gone (moved or deleted while kb was answering): the search then skips it."""
         if self._library is not None:
-            return self._library.pages[slug]
+            return self._library.pages.get(slug)
         if slug not in self._pages_read:
             index = self._index
             path = Path(index.page_paths[index.page_row[slug]])
             origin = next((o for d, o in self.concept_dirs if path.parent.parent == d), "built-in")
             page, _ = parse_page(path, origin)
             if page is None:  # changed since the stamps were checked: fall back to the whole library
-                return self.library.pages[slug]
+                return self.library.pages.get(slug)
             self._pages_read[slug] = page
         return self._pages_read[slug]
 
     def ask(self, query: str, k: int = 3, mode: str = "fused") -> Answer:
         if not isinstance(query, str) or not query.strip():
             raise UsageError("empty query: give a question, an error message, or pipe text on stdin")
+        query = as_text(query)
         if k < 1:
             raise UsageError(f"--top must be at least 1 (got {k})")
         searcher = self.searcher
@@ -138,18 +185,22 @@ class Engine:
     def page(self, slug: str) -> Page:
         slug = slug.strip().removesuffix(".md").split("/")[-1]
         if slug in self.library.pages:
+            self._announce_overrides()
             return self.library.pages[slug]
         import difflib
 
         by_title = {p.title.lower(): p.slug for p in self.library}
-        close = difflib.get_close_matches(slug, list(self.library.pages), n=3, cutoff=0.5)
-        close += [
-            by_title[t]
-            for t in difflib.get_close_matches(slug.lower(), list(by_title), n=2, cutoff=0.5)
-            if by_title[t] not in close
-        ]
+        close = []
+        if len(slug) <= 100:  # beyond that it is no mistyped slug, and difflib's cost grows with its length
+            close = difflib.get_close_matches(slug, list(self.library.pages), n=3, cutoff=0.5)
+            close += [
+                by_title[t]
+                for t in difflib.get_close_matches(slug.lower(), list(by_title), n=2, cutoff=0.5)
+                if by_title[t] not in close
+            ]
         hint = f"; did you mean {', '.join(close[:3])}?" if close else "; run `kb list` to see every page"
-        raise PageNotFound(f"no page '{slug}'{hint}")
+        shown = slug if len(slug) <= 80 else slug[:77] + "..."  # a 2 MB argument is not echoed back
+        raise PageNotFound(f"no page '{shown}'{hint}")
 
     def pages(self, category: str | None = None) -> list[Page]:
         if category is not None and category not in CATEGORIES:

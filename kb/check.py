@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pages import Library, Problem, load_library, page_files
+from .pages import Library, Problem, builtin_concepts_dir, load_library, page_files
 
 SNIPPET_TIMEOUT_S = 60
 
@@ -34,15 +34,21 @@ def check_paths(paths: list[Path]) -> list[Problem]:
         else:
             files.append(path)
     problems: list[Problem] = []
-    # Links and duplicate slugs are checked across every page found, so a single file can be checked
-    # against the library around it.
+    # Links and duplicate slugs are checked across every page found, so a single file can be checked against the
+    # library around it; the built-in pages come first, so a project's pages may link to them (as kb ask reads
+    # them: built-in, then the project's own).
     roots = dirs or sorted({f.parent.parent for f in files})
+    builtin = builtin_concepts_dir()
+    if builtin.is_dir() and builtin.resolve() not in {r.resolve() for r in roots}:
+        roots = [builtin, *roots]
     library: Library = load_library([(root, str(root)) for root in roots])
     wanted = {f.resolve() for f in files}
+    wanted_dirs = [d.resolve() for d in dirs]
     seen = set()
     for problem in library.problems:
         key = (str(problem.path), problem.line, problem.message)
-        if problem.path.resolve() in wanted and key not in seen:
+        where = problem.path.resolve()
+        if (where in wanted or any(where == d or d in where.parents for d in wanted_dirs)) and key not in seen:
             seen.add(key)
             problems.append(problem)
     return problems
@@ -64,3 +70,16 @@ def run_snippet(code: str, slug: str = "snippet", timeout: float = SNIPPET_TIMEO
         seconds = time.perf_counter() - start
     output = done.stdout + done.stderr
     return SnippetRun(slug, done.returncode == 0, seconds, output)
+
+
+def run_snippets(pages, jobs: int | None = None, timeout: float = SNIPPET_TIMEOUT_S) -> dict[str, SnippetRun]:
+    """Every page's snippet, `jobs` at a time (default: one per core), each in its own single-threaded interpreter;
+    slug -> SnippetRun. Snippets are independent, so running them side by side keeps `kb check --run` and the test
+    suite short as the library grows."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = jobs or max(1, os.cpu_count() or 1)
+    todo = [p for p in pages if p.snippet.strip()]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        runs = pool.map(lambda page: run_snippet(page.snippet, page.slug, timeout), todo)
+        return {page.slug: run for page, run in zip(todo, runs)}

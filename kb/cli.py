@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -49,6 +50,8 @@ def handles_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except OutputError:
+            raise
         except KbError as exc:
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
@@ -104,9 +107,20 @@ def _read_query(words: Optional[List[str]]) -> str:
     return decode(sys.stdin.buffer.read(MAX_INPUT_BYTES + 1))
 
 
+class OutputError(KbError):
+    """stdout cannot take the answer (a full disk, a closed descriptor): the one error `run` ends with os._exit,
+    since flushing stdout again at exit would fail again."""
+
+
 def _print(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as exc:  # ValueError: stdout was closed
+        reason = getattr(exc, "strerror", None) or exc
+        raise OutputError(f"cannot write the answer to standard output ({reason})") from None
 
 
 def _format(fmt: Optional[Format], as_json: bool = False) -> str:
@@ -207,8 +221,11 @@ def show(
 @app.command()
 @handles_errors
 def snippet(slug: str = typer.Argument(..., help="Page slug."), concepts: Optional[List[Path]] = ConceptsOption):
-    """Print a page's snippet, ready to paste or pipe into python."""
-    _print(_engine(concepts).page(slug).snippet)
+    """Print a page's snippet, ready to paste or pipe into python (stderr says which file it comes from)."""
+    page = _engine(concepts).page(slug)
+    where = "the built-in page" if page.origin == "built-in" else f"{page.path} (not a built-in page)"
+    typer.echo(f"kb: snippet of {page.slug} from {where}", err=True)
+    _print(page.snippet)
 
 
 @app.command("list")
@@ -242,13 +259,52 @@ def index(
 
 @app.command()
 @handles_errors
+def cache(
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="Remove stale files: temporary files of builds that died, "
+        "indexes unused for 30 days (kb index does this too).",
+    ),
+    clear: bool = typer.Option(False, "--clear", help="Remove everything kb keeps (rebuilt on next use)."),
+    home: Optional[Path] = typer.Option(
+        None, "--home", help="kb's home folder (default: KB_HOME, else the user cache folder).", metavar="DIR"
+    ),
+):
+    """Show what kb keeps on disk (indexes, the model export, site caches), and prune or clear it."""
+    from . import cache as kb_cache
+    from .config import kb_home
+
+    folder = Path(home).expanduser() if home else kb_home()
+    if clear or prune:
+        removed = kb_cache.clear(folder) if clear else kb_cache.prune(folder)
+        _print("".join(f"removed {path}\n" for path in removed) or "nothing to remove\n")
+        return
+    entries = kb_cache.inventory(folder)
+    if not entries:
+        _print(f"kb keeps nothing under {folder} yet\n")
+        return
+    import time
+
+    for entry in entries:
+        days = (time.time() - entry.last_used) / 86400
+        used = "today" if days < 1 else f"{days:.0f} days ago"
+        _print(f"{entry.kind:<9} {entry.bytes / 2**20:8.1f} MB  used {used:<12} {entry.path}  ({entry.about})\n")
+    _print(f"total {sum(e.bytes for e in entries) / 2**20:.1f} MB under {folder}\n")
+
+
+@app.command()
+@handles_errors
 def check(
     paths: Optional[List[Path]] = typer.Argument(None, help="Pages or concept directories (default: all)."),
     run: bool = typer.Option(False, "--run", help="Also run every snippet."),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", min=1, help="Snippets run side by side (default: one per CPU core)."
+    ),
     concepts: Optional[List[Path]] = ConceptsOption,
 ):
     """Lint pages against the format in CONTRIBUTING.md: file:line: message per problem."""
-    from .check import check_paths, run_snippet
+    from .check import check_paths, run_snippets
     from .pages import page_files, parse_page
 
     if not paths:
@@ -264,15 +320,14 @@ def check(
     failed = 0
     if run:
         files = [f for p in paths for f in ([p] if p.is_file() else page_files(p))]
-        for file in files:
-            page, _ = parse_page(file)
-            if page is None or not page.snippet:
-                continue
-            result = run_snippet(page.snippet, page.slug)
-            if not result.ok:
+        pages = [page for page in (parse_page(file)[0] for file in files) if page is not None]
+        results = run_snippets(pages, jobs)
+        for page in pages:
+            result = results.get(page.slug)
+            if result is not None and not result.ok:
                 failed += 1
                 last = result.output.strip().splitlines()[-1:] or ["(no output)"]
-                _print(f"{file}:{page.section_lines.get('Code to try', 1)}: snippet failed: {last[0]}\n")
+                _print(f"{page.path}:{page.section_lines.get('Code to try', 1)}: snippet failed: {last[0]}\n")
     count = len(problems) + failed
     typer.echo(f"kb check: {count} problem(s)" if count else "kb check: all pages pass", err=True)
     raise typer.Exit(EXIT_NO_MATCH if count else EXIT_OK)
@@ -310,11 +365,20 @@ def new(
 
 @app.command()
 @handles_errors
-def mcp(concepts: Optional[List[Path]] = ConceptsOption):
+def mcp(
+    concepts: Optional[List[Path]] = ConceptsOption,
+    home: Optional[Path] = typer.Option(
+        None,
+        "--home",
+        metavar="DIR",
+        help="kb's home folder for the index and the model export (default: KB_HOME, else the user cache folder). "
+        "MCP clients start servers with a minimal environment: pass it here rather than relying on KB_HOME.",
+    ),
+):
     """Run a Model Context Protocol server on stdio (tools: ask, show) for coding agents."""
     from .mcp_server import serve
 
-    serve(concepts or ())
+    serve(concepts or (), home=home)
 
 
 site_app = typer.Typer(
@@ -354,4 +418,22 @@ def main(
 
 
 def run() -> None:
-    app(prog_name="kb")  # the same name in usage and completion, however kb was started
+    """The `kb` command. Usage errors (a bad option, a value out of range) are one `kb:` line too, not click's box."""
+    from typer.core import _click as click  # typer 0.28 carries its own copy of click; its exceptions are these
+
+    if sys.stdout is None:  # started with stdout closed: there is nowhere to put an answer
+        print("kb: standard output is closed; nothing to write the answer to", file=sys.stderr)
+        raise SystemExit(4)
+    try:
+        code = app(prog_name="kb", standalone_mode=False)  # the same name in usage and completion, however started
+    except click.exceptions.UsageError as exc:
+        where = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
+        print(f"kb: {exc.format_message()}{where}", file=sys.stderr)
+        code = 2
+    except typer.Abort:
+        print("kb: interrupted", file=sys.stderr)
+        code = 130
+    except OutputError as exc:
+        print(f"kb: {exc}", file=sys.stderr, flush=True)
+        os._exit(exc.exit_code)  # no exit-time flush of the stdout that just failed
+    raise SystemExit(code if isinstance(code, int) else 0)

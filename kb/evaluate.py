@@ -36,13 +36,23 @@ class EvalReport:
         return eval_dict(self)
 
 
+MAX_EVAL_BYTES = 50 * 1024 * 1024
+
+
 def load_cases(path: Path) -> list[EvalCase]:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_EVAL_BYTES + 1)
+        if len(raw) > MAX_EVAL_BYTES:
+            raise UsageError(f"{path}: more than {MAX_EVAL_BYTES // 2**20} MB; not an eval file")
+        data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C: ~20x faster
     except OSError as exc:
-        raise UsageError(f"{path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{path}: bad YAML: {exc}") from None
+        raise UsageError(f"{path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"{path}: bad YAML: {reason}") from None
     if not isinstance(data, list):
         raise UsageError(f"{path}: expected a YAML list of {{q: ..., expect: [slug, ...]}}")
     cases = []
@@ -50,7 +60,8 @@ def load_cases(path: Path) -> list[EvalCase]:
         if (
             not isinstance(item, dict)
             or not isinstance(item.get("q"), str)
-            or not isinstance(item.get("expect", []), list)
+            or not isinstance(item.get("expect", []) or [], list)
+            or not all(isinstance(slug, str) for slug in item.get("expect") or [])
         ):
             raise UsageError(f"{path}: entry {i} is not {{q: str, expect: [slug, ...]}}")
         cases.append(EvalCase(item["q"], tuple(item.get("expect") or ())))

@@ -38,7 +38,7 @@ from .packed import ArrayFile, Strings, line_section
 from .pages import Library
 from .spelling import Spelling
 
-FORMAT = 5  # 5: spelling sections (kb.spelling)
+FORMAT = 6  # 6: the model's sealed identity, the concept directories, and a checksum over the header too
 MAGIC = b"KBINDEX\n"
 ALIGN = 64
 # Files up to this size are read whole and checksummed on every load (66 pages: 2 MB, ~1 ms). Of bigger ones
@@ -70,6 +70,8 @@ class Index:
     exact: ExactIndex | None = None
     path: Path | None = None
     spelling: Spelling | None = None
+    model_id: str = ""  # the sealed identity of the model export that made the vectors (kb.model.Embedder.identity)
+    concept_dirs: list[str] = field(default_factory=list)  # what the index is for (shown by `kb cache`)
 
     def __len__(self) -> int:
         return len(self.slugs)
@@ -119,10 +121,10 @@ class Index:
         i = self.page_row[slug]
         return self.vectors[self.page_first[i] : self.page_first[i + 1]]
 
-    def is_fresh_for(self, library: Library, model: str) -> bool:
-        return self.model == model and dict(zip(self.slugs, self.page_hashes)) == {
-            s: p.content_hash for s, p in library.pages.items()
-        }
+    def is_fresh_for(self, library: Library, model: str, model_id: str | None = None) -> bool:
+        if self.model != model or (model_id is not None and self.model_id != model_id):
+            return False
+        return dict(zip(self.slugs, self.page_hashes)) == {s: p.content_hash for s, p in library.pages.items()}
 
     def dense_candidates(self, vector):
         """(rows, cosines) of the chunks a query is compared with: (None, exact cosines of every row), or the
@@ -203,6 +205,22 @@ def _sections(index: Index) -> dict:
     return sections
 
 
+def sealed_header(header: dict) -> bytes:
+    """The header as written: its own sha256 added, so that no byte of the file goes unchecked (the header carries
+    the texts that are printed on every query)."""
+    body = json.dumps(header, sort_keys=True)
+    return json.dumps({**header, "header_sha256": hashlib.sha256(body.encode()).hexdigest()}).encode("utf-8")
+
+
+def opened_header(data: bytes) -> dict:
+    """The header of a file, verified against its own sha256 (ValueError when it was changed)."""
+    header = json.loads(data.decode("utf-8"))
+    claimed = header.pop("header_sha256", None) if isinstance(header, dict) else None
+    if claimed != hashlib.sha256(json.dumps(header, sort_keys=True).encode()).hexdigest():
+        raise ValueError("header checksum mismatch")
+    return header
+
+
 def write_index(index: Index, path: Path) -> None:
     """Write to a temporary file, fsync, then rename over the old one: readers see the old or the new, never half."""
     table, parts, offset = {}, [], 0
@@ -218,11 +236,13 @@ def write_index(index: Index, path: Path) -> None:
             if name not in BIG_SECTIONS:
                 meta.update(piece)
         offset += len(data)
-    header = json.dumps(
+    header = sealed_header(
         {
             "format": FORMAT,
             "chunker": CHUNKER,
             "model": index.model,
+            "model_id": index.model_id,
+            "concept_dirs": index.concept_dirs,
             "dim": index.dim,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "pages": len(index.slugs),
@@ -236,7 +256,7 @@ def write_index(index: Index, path: Path) -> None:
             "payload_sha256": full.hexdigest(),
             "meta_sha256": meta.hexdigest(),
         }
-    ).encode("utf-8")
+    )
     start = len(MAGIC) + 8 + len(header)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -280,7 +300,7 @@ def read_index(path: Path) -> Index:
         start = len(MAGIC) + 8 + header_len
         if big is not None and start > len(head):
             head = os.pread(big.fileno(), start, 0)
-        header = json.loads(bytes(head[len(MAGIC) + 8 : start]).decode("utf-8"))
+        header = opened_header(bytes(head[len(MAGIC) + 8 : start]))
         if header.get("format") != FORMAT or header.get("chunker") != CHUNKER:
             raise ValueError("written by another version of kb")
         start += -start % ALIGN
@@ -373,6 +393,8 @@ def read_index(path: Path) -> Index:
             exact,
             path,
             spelling,
+            header["model_id"],
+            list(header["concept_dirs"]),
         )
         if index.vectors.shape != (header["chunks"], header["dim"]) or int(index.page_first[-1]) != header["chunks"]:
             raise ValueError("vector count does not match the manifest")

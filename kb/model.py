@@ -163,6 +163,31 @@ class Embedder:
         return self.home / "trusted-model.json"
 
     @property
+    def export_folder(self) -> Path:
+        from . import onnx_model
+
+        return onnx_model.export_dir(self.home, self.name, _identity(self.name))
+
+    @property
+    def failure_marker(self) -> Path:
+        """Written when exporting failed, so that every later query does not pay for the attempt again."""
+        return self.export_folder.with_name(self.export_folder.name + ".failed")
+
+    @property
+    def identity(self) -> str | None:
+        """What indexes are stamped with: the sealed content of the export (read without loading the model), or
+        the model itself when it runs through sentence-transformers; None when nothing is known yet."""
+        from . import onnx_model
+
+        if self._backend is not None and not hasattr(self._backend, "folder"):
+            return f"sentence-transformers:{_identity(self.name)}"
+        return onnx_model.export_identity(self.export_folder)
+
+    def retry_export(self) -> None:
+        """Forget an earlier failed export (`kb index --force`), so the next load tries again."""
+        self.failure_marker.unlink(missing_ok=True)
+
+    @property
     def backend(self):
         if self._backend is None:
             key = (self.name, str(self.home))
@@ -174,11 +199,18 @@ class Embedder:
     def _load(self):
         from . import onnx_model
 
-        folder = onnx_model.export_dir(self.home, self.name, _identity(self.name))
+        folder = self.export_folder
         exported = self._load_export(folder, quiet=False)
         if exported is not None:
             return exported
         model = load_sentence_transformer(self.name, self.trust_cache)  # verifies the packaged files
+        if self.failure_marker.is_file():
+            reason = self.failure_marker.read_text(errors="replace").strip()[:160]
+            self.notify(
+                f"the ONNX export of {self.name} failed before ({reason}); using sentence-transformers "
+                f"(slower); `kb index --force` tries the export again"
+            )
+            return SentenceTransformerEmbedder(model)
         try:
             from filelock import FileLock
 
@@ -190,17 +222,22 @@ class Embedder:
                 self.notify(f"exporting {self.name} to ONNX for fast queries (once)")
                 return onnx_model.export(model, folder, self.name)
         except onnx_model.ExportUnsupported as exc:
-            self.notify(f"{self.name} cannot be exported to ONNX ({exc}); using sentence-transformers (slower)")
+            self._failed(f"{self.name} cannot be exported to ONNX ({exc})")
         except OSError as exc:
             self.notify(
                 f"cannot write the ONNX export under {folder.parent} ({exc.strerror}); "
                 f"using sentence-transformers (slower)"
             )
         except Exception as exc:  # the exporter's own errors (missing onnx package, unsupported op, ...)
-            self.notify(
-                f"exporting {self.name} to ONNX failed ({str(exc)[:160]}); using sentence-transformers (slower)"
-            )
+            self._failed(f"exporting {self.name} to ONNX failed ({str(exc)[:160]})")
         return SentenceTransformerEmbedder(model)
+
+    def _failed(self, reason: str) -> None:
+        self.notify(f"{reason}; using sentence-transformers (slower)")
+        try:
+            self.failure_marker.write_text(reason + "\n")
+        except OSError:
+            pass
 
     def _load_export(self, folder: Path, quiet: bool):
         from . import onnx_model
@@ -208,7 +245,9 @@ class Embedder:
         if not (folder / "kb-model.json").is_file():
             return None
         try:
-            return onnx_model.OnnxEmbedder(folder)
+            exported = onnx_model.OnnxEmbedder(folder)
+            onnx_model.verify(exported, folder / "kb-verified.json")  # by content: hashes and probe embeddings
+            return exported
         except ImportError:
             return None
         except Exception as exc:  # a damaged cache of ours: onnxruntime raises its own error types

@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from .terminal import without_controls
+
 Notify = Callable[[str], None]
 Progress = Callable[[int, int], None]  # (pages embedded so far, pages to embed)
 
 
 def notify_stderr(message: str) -> None:
-    print(f"kb: {message}", file=sys.stderr, flush=True)
+    print(f"kb: {without_controls(message)}", file=sys.stderr, flush=True)
 
 
 def quiet(_message: str) -> None:

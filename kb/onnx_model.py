@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-EXPORT_FORMAT = 3
+EXPORT_FORMAT = 4  # 4: the export is sealed (file hashes and probe embeddings in kb-model.json, see `seal`)
 MIN_COSINE = 0.9999  # the float32 export against sentence-transformers
 # Weight-only int8 MatMuls (kb.quantize; MatMulNBits, blocks of 16, int8 compute): session start ~1.4x faster, a
 # query as fast as float32, cosine >= 0.999 to sentence-transformers (measured 0.9993-0.9998). Kept only when it
@@ -181,6 +181,7 @@ def export(st_model, folder: Path, name: str) -> OnnxEmbedder:
         if cosine.min() < MIN_COSINE:
             raise ExportUnsupported(f"ONNX export differs from sentence-transformers (cosine {cosine.min():.5f})")
         _quantize_if_faithful(tmp, reference)
+        seal(tmp)
         tmp.chmod(0o755)
         if folder.exists():
             shutil.rmtree(folder)
@@ -229,3 +230,68 @@ def _quantize_if_faithful(folder: Path, reference: np.ndarray) -> None:
         for name in ("model.onnx", "model.onnx.data", "kb-model.json"):
             os.replace(trial / name, folder / name)
     shutil.rmtree(trial)
+
+
+SEALED_FILES = ("model.onnx", "model.onnx.data", "tokenizer.json")
+PROBE_MATCH = 0.9999  # a sealed export must embed its probes as it did when it was sealed (measured: 1.000000)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def seal(folder: Path) -> None:
+    """Record in kb-model.json what the export must stay: each file's sha256, their combined identity
+    (`content_sha256`, which indexes are stamped with) and the embeddings of the probe sentences."""
+    config_file = folder / "kb-model.json"
+    config = json.loads(config_file.read_text())
+    hashes = {name: _sha256(folder / name) for name in SEALED_FILES}
+    probes = OnnxEmbedder(folder).encode(PROBES)
+    config.update(
+        files_sha256=hashes,
+        probe_vectors=np.round(probes, 7).tolist(),
+        content_sha256=hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest(),
+    )
+    config_file.write_text(json.dumps(config))
+
+
+def export_identity(folder: Path) -> str | None:
+    """The sealed identity of the export in `folder` (a cheap JSON read), or None when there is none."""
+    try:
+        return json.loads((folder / "kb-model.json").read_text()).get("content_sha256")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def verify(embedder: OnnxEmbedder, stamp_file: Path) -> None:
+    """Raise ValueError unless the loaded export is the one that was sealed: every file's sha256 and the probe
+    embeddings must match. Hashing costs ~0.1 s, so a success is remembered per (size, mtime, inode) in
+    `stamp_file` and only redone when a file changes."""
+    folder, config = embedder.folder, embedder.config
+    if "files_sha256" not in config or "probe_vectors" not in config:
+        raise ValueError("the export is not sealed")
+    stamps = {}
+    for name in SEALED_FILES:
+        stat = (folder / name).stat()
+        stamps[name] = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    try:
+        if json.loads(stamp_file.read_text()) == stamps:
+            return
+    except (OSError, ValueError):
+        pass
+    for name, expected in config["files_sha256"].items():
+        if _sha256(folder / name) != expected:
+            raise ValueError(f"{name} is not the file that was exported (sha256 differs)")
+    probes = embedder.encode(PROBES)
+    if not np.isfinite(probes).all() or (probes * np.asarray(config["probe_vectors"])).sum(axis=1).min() < PROBE_MATCH:
+        raise ValueError("it no longer embeds the probe sentences as it did when exported")
+    try:
+        tmp = stamp_file.with_name(f".{stamp_file.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(stamps))
+        os.replace(tmp, stamp_file)
+    except OSError:
+        pass  # only a cache: the next load verifies again

@@ -1,7 +1,8 @@
 """Stage 1: read concept pages (Markdown + YAML front matter) into typed `Page` objects.
 
 Parsing never raises for a bad page: problems come back as `Problem`s (file:line: message) so one broken
-page cannot take the others down. `kb check` turns the same problems into a lint report.
+page cannot take the others down. `kb check` turns the same problems into a lint report. What a page says reaches
+terminals, so control characters are removed from it on the way in.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .categories import CATEGORIES
+from .terminal import without_controls
 
 SECTIONS = (
     "You see",
@@ -29,6 +31,8 @@ PROSE_WORDS = (150, 600)  # the target is 250-450; outside this band a page is n
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PAGE_LINK_RE = re.compile(r"\]\((?:\.\./)?([a-z]+)/([a-z0-9-]+)\.md(?:#[^)]*)?\)")
 FENCE_RE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
+MAX_PAGE_BYTES = 256 * 1024  # pages are one screen (~5 KB); a bigger file is not a page, and must not cost GBs
+MAX_SLUG_LENGTH = 80
 
 
 @dataclass(frozen=True)
@@ -129,9 +133,10 @@ def _as_str_list(value) -> list[str] | None:
     if value is None:
         return []
     if isinstance(value, str):
-        return [value]
+        return [without_controls(value)]
     if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-        return [str(v).strip() for v in value if str(v).strip()]
+        # YAML escapes ("\u001b") decode to control characters after the file's own text was cleaned
+        return [without_controls(str(v)).strip() for v in value if without_controls(str(v)).strip()]
     return None
 
 
@@ -144,16 +149,24 @@ def parse_page(path: Path, origin: str = "built-in") -> tuple[Page | None, list[
 
     slug, category = path.stem, path.parent.name
     try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PAGE_BYTES + 1)
+        if len(raw) > MAX_PAGE_BYTES:
+            problem(1, f"more than {MAX_PAGE_BYTES // 1024} KB: a page is one screen, not a document")
+            return None, problems
+        text = without_controls(raw.decode("utf-8").removeprefix("\ufeff"))  # a BOM is not part of the page
     except UnicodeDecodeError as exc:
         problem(1, f"not UTF-8 text ({exc.reason})")
         return None, problems
     except OSError as exc:
-        problem(1, f"cannot read: {exc.strerror}")
+        problem(1, f"cannot read: {exc.strerror or exc}")
         return None, problems
-    if not SLUG_RE.match(slug):
-        problem(1, f"file name '{path.name}' is not a slug (lowercase words joined by '-')")
+    if not SLUG_RE.match(slug) or len(slug) > MAX_SLUG_LENGTH:
+        problem(
+            1,
+            f"file name '{path.name}' is not a slug (lowercase words joined by '-', at most "
+            f"{MAX_SLUG_LENGTH} characters)",
+        )
     lines = text.splitlines()
     closing = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), None)
     if not lines or lines[0].strip() != "---" or closing is None:
@@ -213,12 +226,14 @@ def parse_page(path: Path, origin: str = "built-in") -> tuple[Page | None, list[
     if any(p.fatal for p in problems):
         return None, problems
     code_blocks = [f for f in fences if f[1] == "python"]
-    section_text = {t: s for t, _, s in sections}
+    section_text: dict[str, str] = {}
+    for title, _, body in sections:
+        section_text.setdefault(title, body)  # a repeated heading: the first one counts (kb check reports it)
     page = Page(
         slug=slug,
         category=category,
-        title=str(meta["title"]).strip(),
-        summary=" ".join(str(meta["summary"]).split()),
+        title=without_controls(str(meta["title"])).strip(),
+        summary=" ".join(without_controls(str(meta["summary"])).split()),
         symptoms=tuple(lists["symptoms"]),
         aliases=tuple(lists["aliases"]),
         related=tuple(lists["related"]),
@@ -228,7 +243,7 @@ def parse_page(path: Path, origin: str = "built-in") -> tuple[Page | None, list[
         path=path,
         origin=origin,
         content_hash=hashlib.sha256(raw).hexdigest(),
-        section_lines={t: n for t, n, _ in sections},
+        section_lines={t: n for t, n, _ in reversed(sections)},
     )
     return page, problems
 
@@ -243,11 +258,17 @@ def _lint_body(path: Path, sections, fences, problems: list[Problem]) -> None:
     for name in SECTIONS:
         if name not in titles:
             problem(1, f"missing section '## {name}'")
-    present = [t for t in titles if t in SECTIONS]
-    expected = [t for t in SECTIONS if t in present]
-    if present != expected:
-        line = next(n for (t, n, _), want in zip([s for s in sections if s[0] in SECTIONS], expected) if t != want)
-        problem(line, f"sections out of order: expected {' -> '.join(expected)}")
+    first_line: dict[str, int] = {}
+    for title, line, _ in sections:
+        if title in first_line:
+            problem(line, f"section '## {title}' appears twice (first at line {first_line[title]}); the first is used")
+        else:
+            first_line[title] = line
+    known = [(t, first_line[t]) for t in first_line if t in SECTIONS]  # each section once, in page order
+    expected = [t for t in SECTIONS if t in first_line]
+    wrong = [line for (title, line), want in zip(known, expected) if title != want]
+    if wrong:
+        problem(wrong[0], f"sections out of order: expected {' -> '.join(expected)}")
     for title, line, _ in sections:
         if title not in SECTIONS:
             problem(line, f"unknown section '## {title}' (allowed: {', '.join(SECTIONS)})")
@@ -274,7 +295,10 @@ def link_problems(pages: dict[str, Page]) -> list[Problem]:
     """`related` slugs (one problem per page, fatal) and relative page links that point at no page."""
     problems = []
     for page in pages.values():
-        text = page.path.read_text(encoding="utf-8", errors="replace")
+        try:
+            text = page.path.read_text(encoding="utf-8", errors="replace")
+        except OSError:  # moved away since it was parsed: its links cannot be read now, nor be wrong
+            text = ""
         missing = [rel for rel in page.related if rel not in pages]
         if missing:
             names = ", ".join(f"'{m}'" for m in missing)
@@ -295,8 +319,27 @@ def link_problems(pages: dict[str, Page]) -> list[Problem]:
     return problems
 
 
-def page_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*/*.md") if p.is_file())
+def page_files(directory: Path, problems: list[Problem] | None = None) -> list[Path]:
+    """The page files `<category>/<slug>.md` under `directory`, sorted. Category folders that cannot be read (no
+    permission, a symlink loop) are added to `problems` when given, never skipped without a word."""
+    files = []
+    try:
+        categories = sorted(directory.iterdir())
+    except OSError as exc:
+        if problems is not None:
+            problems.append(Problem(directory, 1, f"cannot read this concepts folder: {exc.strerror or exc}"))
+        return []
+    for folder in categories:
+        try:
+            if folder.is_symlink() and not folder.exists():  # dangling, or a loop (is_dir() says False for both)
+                folder.stat()  # raises the OSError that says which
+            if folder.name.startswith(".") or not folder.is_dir():
+                continue
+            files += [p for p in folder.glob("*.md") if p.is_file()]
+        except OSError as exc:
+            if problems is not None:
+                problems.append(Problem(folder, 1, f"cannot read this category folder: {exc.strerror or exc}"))
+    return sorted(files)
 
 
 def load_library(dirs: list[tuple[Path, str]]) -> Library:
@@ -305,8 +348,11 @@ def load_library(dirs: list[tuple[Path, str]]) -> Library:
     problems: list[Problem] = []
     for directory, origin in dirs:
         seen_here: dict[str, Path] = {}
-        for path in page_files(directory):
-            page, found = parse_page(path, origin)
+        for path in page_files(directory, problems):
+            try:
+                page, found = parse_page(path, origin)
+            except Exception as exc:  # a parser bug must cost one page, never the whole library  # noqa: BLE001
+                page, found = None, [Problem(path, 1, f"kb could not read this page ({type(exc).__name__}: {exc})")]
             problems.extend(found)
             if page is None:
                 continue

@@ -26,11 +26,25 @@ TELLING_RE = re.compile(
 PROGRESS_RE = re.compile(r"^\s*(?:\d+%\|[^|]*\||Epoch \d+/\d+\s*$|[\s|#=>.-]*$)")
 
 
+def as_text(text: str) -> str:
+    """`text` as valid Unicode: lone surrogates (bytes that were not UTF-8 in a command-line argument, a bad JSON
+    escape) become U+FFFD, as undecodable bytes on stdin do."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            data = text.encode("utf-8", "surrogateescape")  # how Python decoded argv: the original bytes back
+        except UnicodeEncodeError:
+            data = text.encode("utf-8", "surrogatepass")
+        return data.decode("utf-8", "replace")
+
+
 def decode(data: bytes) -> str:
     """Bytes from stdin to text; undecodable bytes become U+FFFD instead of failing."""
     if len(data) > MAX_INPUT_BYTES:
         raise UsageError(
-            f"input is {len(data) / 1e6:.1f} MB; kb reads at most {MAX_INPUT_BYTES // 2**20} MB "
+            f"input is more than {MAX_INPUT_BYTES // 2**20} MB, the most kb reads "
             f"(pipe the end of the log: tail -n 200 train.log | kb ask)"
         )
     return data.decode("utf-8", errors="replace")
@@ -64,11 +78,18 @@ def prepare(text: str) -> str:
         return joined
 
     picked: list[str] = []
+    seen: set[str] = set()
+    size = 0
 
     def add(line: str) -> None:
+        # Lines past the budget can never reach the query (it stops at the first line that does not fit), so
+        # a 10 MB log costs one pass, not a comparison of every line with every line picked before it.
+        nonlocal size
         line = " ".join(line.split())
-        if line and line not in picked:
+        if line and line not in seen and size <= MAX_QUERY_CHARS:
             picked.append(line)
+            seen.add(line)
+            size += len(line) + 1
 
     # 1. The last exception line (the one that ended the run), then the other distinct exception lines.
     exception_rows = [i for i, line in enumerate(lines) if EXCEPTION_RE.match(line) and not FRAME_RE.match(line)]
@@ -110,8 +131,32 @@ class Query:
 
     @property
     def exact_texts(self) -> tuple[str, str]:
-        """What exact matching looks at: the text as given (a pasted error) and as searched."""
-        return self.text, self.searched
+        """What exact matching looks at: the text as given (a pasted error, bounded by `exact_source`) and as
+        searched."""
+        return exact_source(self.text), self.searched
+
+
+EXACT_SOURCE_CHARS = 20_000  # longer input is a log: only its error and warning lines can hold an error string
+ERROR_WORD_RE = re.compile(r"(Error|Exception|Warning)\b")  # what every error string kb matches exactly contains
+
+
+def exact_source(text: str) -> str:
+    """The part of `text` exact matching reads: all of it when short; for a long log, the lines that name an error,
+    an exception or a warning (each with the line after it, where a long message continues), latest first, up to
+    EXACT_SOURCE_CHARS."""
+    if len(text) <= EXACT_SOURCE_CHARS:
+        return text
+    lines = text.splitlines()
+    kept: list[str] = []
+    size = 0
+    for i in range(len(lines) - 1, -1, -1):
+        if ERROR_WORD_RE.search(lines[i]):
+            piece = "\n".join(lines[i : i + 2])
+            kept.append(piece)
+            size += len(piece) + 1
+            if size > EXACT_SOURCE_CHARS:
+                break
+    return "\n".join(reversed(kept))
 
 
 def make_query(text: str, spelling=None) -> Query:

@@ -132,7 +132,7 @@ class Searcher:
         best, top_mean, best_row = self.dense(vector, lexical + exact)
         scores = page_scores(best, top_mean, lexical, mode, exact)
         reached = np.isfinite(best)
-        ranked = [int(i) for i in np.argsort(-scores, kind="stable") if reached[i]][:k]
+        ranked = [int(i) for i in np.argsort(-scores, kind="stable") if reached[i]]
         dense = page_scores(best, top_mean, lexical, "dense")
         dense_rank = np.empty(len(index), dtype=np.int64)
         dense_rank[np.argsort(-np.where(reached, dense, -np.inf), kind="stable")] = np.arange(1, len(index) + 1)
@@ -140,7 +140,11 @@ class Searcher:
         lexical_rank[np.argsort(-lexical, kind="stable")] = np.arange(1, len(index) + 1)
         results = []
         for i in ranked:
+            if len(results) == k:
+                break
             page = self.page_of(index.slugs[i])
+            if page is None:  # moved or deleted since the index was read: the next page takes its place
+                continue
             chunk = index.chunk(int(best_row[i]))
             results.append(
                 Result(

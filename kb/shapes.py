@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 JSON_VERSION = 1
+QUERY_ECHO_CHARS = 2000  # a pasted 10 MB log is not echoed back whole: its start and end, and a flag
 
 
 def result_dict(result) -> dict:
@@ -47,12 +48,23 @@ def answer_dict(answer, explain: bool = False, try_first: bool = False) -> dict:
         if explain:
             item["explain"] = explain_dict(result, answer.searched)
         results.append(item)
-    return {
-        "query": answer.query,
+    data = {
+        "query": echoed(answer.query),
         "confident": answer.confident,
         "results": results,
         "corrections": [{"typed": typed, "read_as": read} for typed, read in answer.corrections],
     }
+    if len(answer.query) > QUERY_ECHO_CHARS:
+        data["query_truncated"] = True
+    return data
+
+
+def echoed(query: str) -> str:
+    """The query as the JSON echoes it: whole, or its first and last QUERY_ECHO_CHARS / 2 characters."""
+    if len(query) <= QUERY_ECHO_CHARS:
+        return query
+    half = QUERY_ECHO_CHARS // 2
+    return f"{query[:half]} [... {len(query) - 2 * half} characters ...] {query[-half:]}"
 
 
 def answer_json(answer, explain: bool = False, try_first: bool = False) -> dict:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .categories import CATEGORIES
 from .config import project_concepts
 from .errors import UsageError
-from .pages import SECTIONS, SLUG_RE
+from .pages import MAX_SLUG_LENGTH, SECTIONS, SLUG_RE
 
 TEMPLATE = """---
 title: {title}
@@ -40,8 +41,14 @@ SECTION_HINTS = {
 
 
 def new_page(slug: str, category: str, directory: Path | None = None, title: str | None = None) -> Path:
-    if not SLUG_RE.match(slug):
-        raise UsageError(f"'{slug}' is not a slug: use lowercase words joined by '-', e.g. loss-spikes")
+    """Write the skeleton of page `slug` under `directory`/`category`; never overwrites anything (exit 2)."""
+    if not SLUG_RE.match(slug) or len(slug) > MAX_SLUG_LENGTH:
+        raise UsageError(
+            f"'{slug[:80]}' is not a slug: use lowercase words joined by '-' (at most {MAX_SLUG_LENGTH} "
+            f"characters), e.g. loss-spikes"
+        )
+    if title is not None and (not title.strip() or "\n" in title or "\r" in title or len(title) > 200):
+        raise UsageError("--title must be one line of at most 200 characters")
     if category not in CATEGORIES:
         raise UsageError(f"no category '{category}' (categories: {', '.join(CATEGORIES)})")
     if directory is None:
@@ -49,10 +56,17 @@ def new_page(slug: str, category: str, directory: Path | None = None, title: str
         if directory is None:
             raise UsageError("no ./concepts or .kb/concepts here; pass --dir DIR")
     path = Path(directory) / category / f"{slug}.md"
-    if path.exists():
+    if path.exists() or path.is_symlink():  # a dangling symlink "does not exist" but must not be written through
         raise UsageError(f"{path} already exists; kb never overwrites a page")
     sections = "\n".join(f"## {name}\n\n{SECTION_HINTS[name]}\n" for name in SECTIONS)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite, even in a race
-        handle.write(TEMPLATE.format(title=title or slug.replace("-", " ").capitalize(), sections=sections))
+    # json.dumps quotes the title as a YAML double-quoted scalar: a ':' or '#' in it stays text
+    text = TEMPLATE.format(title=json.dumps(title or slug.replace("-", " ").capitalize()), sections=sections)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite, even in a race
+            handle.write(text)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists; kb never overwrites a page") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path

@@ -66,7 +66,7 @@ def test_nan_line_in_a_log_without_traceback_is_kept():
 
 def test_undecodable_bytes_are_replaced_and_size_is_capped():
     assert decode(b"loss is \xff\xfe nan") == "loss is \ufffd\ufffd nan"
-    with pytest.raises(UsageError, match="at most 10 MB"):
+    with pytest.raises(UsageError, match="more than 10 MB"):
         decode(b"x" * (MAX_INPUT_BYTES + 1))
 
 
