@@ -167,7 +167,7 @@ class Engine:
             self._pages_read[slug] = page
         return self._pages_read[slug]
 
-    def ask(self, query: str, k: int = 3, mode: str = "fused") -> Answer:
+    def ask(self, query: str, k: int = 3, mode: str = "calibrated") -> Answer:
         if not isinstance(query, str) or not query.strip():
             raise UsageError("empty query: give a question, an error message, or pipe text on stdin")
         query = as_text(query)

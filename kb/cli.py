@@ -337,13 +337,26 @@ def check(
 @handles_errors
 def eval_(
     file: Path = typer.Argument(..., help="YAML list of {q: str, expect: [slug, ...]}."),
+    where: Optional[List[str]] = typer.Option(
+        None,
+        "--where",
+        metavar="FIELD=VALUE",
+        help="Only the entries whose FIELD equals VALUE (repeatable), e.g. --where half=dev.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     concepts: Optional[List[Path]] = ConceptsOption,
 ):
-    """Measure retrieval: top-1, top-3, MRR and the misses."""
+    """Measure retrieval: top-1, top-3, MRR, "no confident match" rates and the misses."""
     from .evaluate import evaluate, load_cases
 
-    _render("eval", evaluate(_engine(concepts), load_cases(file)), "json" if as_json else "text")
+    selected = {}
+    for condition in where or ():
+        key, equals, value = condition.partition("=")
+        if not equals or not key:
+            raise UsageError(f"--where {condition}: write FIELD=VALUE, e.g. --where half=dev")
+        selected[key] = value
+    cases = load_cases(file, selected)
+    _render("eval", evaluate(_engine(concepts), cases), "json" if as_json else "text")
 
 
 @app.command()

@@ -222,6 +222,8 @@ def eval_text(report) -> str:
             f"{report.no_match_rate:.3f}; on-topic answered without confidence: "
             f"{report.on_topic_not_confident}"
         )
+    for kind, numbers in sorted(report.by_kind.items()):
+        lines.append(f"  kind {kind}: {numbers['total']} on-topic, top-1 {numbers['top1']:.3f}")
     for miss in report.misses:
         lines.append(f"miss (rank {miss['rank']}): {miss['q'][:90]!r} expected {miss['expect']} got {miss['got']}")
     return "\n".join(lines) + "\n"

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import rerank
+from .chunks import KINDS
 from .index import Index
 from .pages import Page
 from .query import Query
@@ -81,10 +83,12 @@ class Searcher:
         self.embedder = embedder
         self.page_of = page_of
         self.lexical = index.lexical
+        self._hubs: set[int] | None = None
 
-    def dense(self, vector, lexical):
-        """Per page: (best chunk cosine, mean of the best DENSE_TOP, row of the best chunk), as arrays over pages;
-        -inf for pages the approximate (IVF) search did not reach. Exact for every candidate page."""
+    def dense(self, vector, lexical) -> DenseEvidence:
+        """Per page: best chunk cosine, mean of the best DENSE_TOP, row of the best chunk and best cosine per chunk
+        kind, as arrays over pages; -inf for pages the approximate (IVF) search did not reach. Exact for every
+        candidate page."""
         import numpy as np
 
         index = self.index
@@ -99,6 +103,13 @@ class Searcher:
         else:
             rows = np.arange(len(cosines))
         page = index.page_of_chunk[rows]
+        by_kind = {}
+        kinds = np.asarray(index.chunk_kinds)[rows]
+        for number, kind in enumerate(KINDS):
+            best_of_kind = np.full(len(index), -np.inf, dtype=np.float32)
+            mask = kinds == number
+            np.maximum.at(best_of_kind, page[mask], cosines[mask])
+            by_kind[kind] = best_of_kind
         order = np.lexsort((-cosines, page))  # grouped by page, best chunk first
         page, cosines, rows = page[order], cosines[order], rows[order]
         starts = np.flatnonzero(np.r_[True, page[1:] != page[:-1]])
@@ -113,31 +124,121 @@ class Searcher:
         counts = np.bincount(page[keep], minlength=len(index))
         reached = counts > 0
         top_mean[reached] = sums[reached] / counts[reached]
-        return best, top_mean, best_row
+        return DenseEvidence(best, top_mean, best_row, by_kind)
 
-    def search(self, query: Query, k: int = 3, mode: str = "fused") -> Answer:
-        """The k best pages for a query (kb.query.make_query). `mode` is "fused" (the default), or "dense" /
-        "lexical" alone (for benchmarks)."""
+    def first_stage(self, query: Query, mode: str = "fused") -> FirstStage:
+        """Everything the first stage knows about every page: dense and lexical evidence, exact matches, the fused
+        score (page_scores in `mode`), ranks, and the order it ranks reached pages in."""
         import numpy as np
 
         index = self.index
-        searched = query.searched
-        if not len(index):
-            return Answer(query.text, searched, False, [], list(query.corrections))
-        vector = self.embedder.encode([searched])[0]
-        lexical = self.lexical.scores(searched)
+        vector = self.embedder.encode([query.searched])[0]
+        if not np.isfinite(vector).all():
+            from .errors import ModelError
+
+            raise ModelError("the embedding model returned NaN for the query; its files are damaged (kb cache --clear)")
+        lexical = self.lexical.scores(query.searched)
         exact = np.zeros(len(index), dtype=np.float32)
         if index.exact is not None:
             exact[sorted(set().union(*(index.exact.pages(text) for text in query.exact_texts)))] = 1.0
-        best, top_mean, best_row = self.dense(vector, lexical + exact)
-        scores = page_scores(best, top_mean, lexical, mode, exact)
-        reached = np.isfinite(best)
-        ranked = [int(i) for i in np.argsort(-scores, kind="stable") if reached[i]]
-        dense = page_scores(best, top_mean, lexical, "dense")
+        evidence = self.dense(vector, lexical + exact)
+        first_mode = mode if mode in ("dense", "lexical") else "fused"
+        scores = page_scores(evidence.best, evidence.top_mean, lexical, first_mode, exact)
+        reached = np.isfinite(evidence.best)
+        order = np.array([int(i) for i in np.argsort(-scores, kind="stable") if reached[i]], dtype=np.int64)
+        dense = page_scores(evidence.best, evidence.top_mean, lexical, "dense")
         dense_rank = np.empty(len(index), dtype=np.int64)
         dense_rank[np.argsort(-np.where(reached, dense, -np.inf), kind="stable")] = np.arange(1, len(index) + 1)
         lexical_rank = np.empty(len(index), dtype=np.int64)
         lexical_rank[np.argsort(-lexical, kind="stable")] = np.arange(1, len(index) + 1)
+        top_lexical = float(lexical.max()) if len(lexical) else 0.0
+        return FirstStage(
+            evidence.best,
+            evidence.top_mean,
+            evidence.best_row,
+            evidence.by_kind,
+            dense,
+            lexical,
+            lexical / top_lexical if top_lexical > 0 else lexical * 0.0,
+            exact,
+            scores,
+            dense_rank,
+            lexical_rank,
+            order,
+            vector,
+        )
+
+    def candidates(self, query: Query, stage: FirstStage) -> tuple[list[int], list[list[float]], float]:
+        """The first stage's top rerank.CANDIDATES pages with their PAGE_FEATURES, and the share of the query's rare
+        words that no page contains (what the reranker and the calibrator read; also what they are fitted on)."""
+        import numpy as np
+
+        candidates = [int(i) for i in stage.order[: rerank.CANDIDATES]]
+        covered, unknown = rerank.coverage(self.lexical, self.lexical.tokens(query.searched), candidates)
+        stage.coverage = np.zeros(len(self.index))
+        stage.coverage[candidates] = covered
+        feats = rerank.page_features(stage, candidates, len(query.searched.split()), self._hub_rows())
+        return candidates, feats, unknown
+
+    def rerank(self, query: Query, stage: FirstStage, model) -> tuple[list[int], list[float], list[list[float]], float]:
+        """The candidates ranked again by `model`'s reranker: (pages in the new order, their scores, their
+        PAGE_FEATURES, the share of the query's rare words no page contains)."""
+        import numpy as np
+
+        candidates, feats, unknown = self.candidates(query, stage)
+        scores = model.reranker(feats) if feats else np.zeros(0)
+        new_order = np.argsort(-scores, kind="stable")
+        return (
+            [candidates[j] for j in new_order],
+            [float(scores[j]) for j in new_order],
+            [feats[j] for j in new_order],
+            unknown,
+        )
+
+    @staticmethod
+    def _first_stage_confident(stage: FirstStage, mode: str) -> bool:
+        """The first stage's rule: the best chunk's cosine reaches CONFIDENT_SCORE, or an exact match (not for the
+        dense and lexical halves alone)."""
+        import numpy as np
+
+        reached = np.isfinite(stage.best)
+        exact = bool(stage.exact.any()) and mode not in ("dense", "lexical")
+        return bool(reached.any()) and float(stage.best[reached].max()) >= CONFIDENT_SCORE or exact
+
+    def _hub_rows(self) -> set[int]:
+        if self._hubs is None:  # the pages in the goals category, by the folder each page file is in
+            from pathlib import Path
+
+            paths = self.index.page_paths
+            self._hubs = {i for i, path in enumerate(paths) if Path(path).parent.name == rerank.HUB_CATEGORY}
+        return self._hubs
+
+    def search(self, query: Query, k: int = 3, mode: str = "calibrated") -> Answer:
+        """The k best pages for a query (kb.query.make_query). `mode`: "calibrated" (the default: the first
+        stage, the learned reranker and the calibrated `confident`), "reranked" (the reranker with the first
+        stage's `confident`), "fused" (the first stage alone), or "dense" / "lexical" alone (for benchmarks)."""
+        index = self.index
+        searched = query.searched
+        if not len(index):
+            return Answer(query.text, searched, False, [], list(query.corrections))
+        stage = self.first_stage(query, mode)
+        model = rerank.model_for(index.model) if mode in ("reranked", "calibrated") else None
+        ranked, scores = [int(i) for i in stage.order], {int(i): float(stage.scores[i]) for i in stage.order}
+        confident = None
+        if model is not None and len(ranked):
+            top, top_scores, feats, unknown = self.rerank(query, stage, model)
+            ranked = top + ranked[len(top) :]
+            scores.update(zip(top, top_scores))
+            if mode == "calibrated":
+                answer_feats = rerank.answer_features(
+                    top_scores, feats, unknown, bool(stage.exact.any()), len(searched.split())
+                )
+                words = rerank.query_words(searched, self.lexical.stopwords)
+                probability = rerank.probability(model.calibrator.logit(answer_feats, stage.vector, words))
+                # a page must pass both: the first stage's rule (below) and the calibrator; an exact match always
+                confident = (probability >= model.threshold and self._first_stage_confident(stage, mode)) or bool(
+                    stage.exact.any()
+                )
         results = []
         for i in ranked:
             if len(results) == k:
@@ -145,13 +246,13 @@ class Searcher:
             page = self.page_of(index.slugs[i])
             if page is None:  # moved or deleted since the index was read: the next page takes its place
                 continue
-            chunk = index.chunk(int(best_row[i]))
+            chunk = index.chunk(int(stage.best_row[i]))
             results.append(
                 Result(
                     slug=page.slug,
                     title=page.title,
                     category=page.category,
-                    score=float(scores[i]),
+                    score=scores[i],
                     summary=page.summary,
                     matched=chunk.label if chunk.kind != "section" else f"{chunk.label}: {_excerpt(chunk.text)}",
                     matched_kind=chunk.kind,
@@ -159,16 +260,43 @@ class Searcher:
                     path=str(page.path),
                     related=tuple(r for r in page.related if r in index.page_row),
                     try_first=page.try_first,
-                    dense_score=float(dense[i]),
-                    dense_rank=int(dense_rank[i]),
-                    lexical_score=float(lexical[i]),
-                    lexical_rank=int(lexical_rank[i]) if lexical[i] > 0 else None,
+                    dense_score=float(stage.dense[i]),
+                    dense_rank=int(stage.dense_rank[i]),
+                    lexical_score=float(stage.lexical[i]),
+                    lexical_rank=int(stage.lexical_rank[i]) if stage.lexical[i] > 0 else None,
                 )
             )
-        confident = bool(results) and (
-            float(best[reached].max()) >= CONFIDENT_SCORE or bool(exact.any()) and mode == "fused"
-        )
-        return Answer(query.text, searched, confident, results, list(query.corrections))
+        if confident is None:
+            confident = self._first_stage_confident(stage, mode)
+        return Answer(query.text, searched, bool(results) and confident, results, list(query.corrections))
+
+
+@dataclass
+class DenseEvidence:
+    best: object  # float32 over pages
+    top_mean: object
+    best_row: object  # int64 over pages: the row of the best chunk
+    by_kind: dict  # kind -> float32 over pages: the best cosine among that kind of chunk
+
+
+@dataclass
+class FirstStage:
+    """The first stage's evidence about every page (arrays over Index.slugs order) and its order."""
+
+    best: object
+    top_mean: object
+    best_row: object
+    by_kind: dict
+    dense: object  # page_scores(..., "dense")
+    lexical: object  # BM25
+    lexical_norm: object  # BM25 / max
+    exact: object  # 1.0 for exact matches
+    scores: object  # page_scores in the first stage's mode
+    dense_rank: object
+    lexical_rank: object
+    order: object  # pages reached, best first
+    vector: object  # the query's embedding
+    coverage: object = None  # filled for the reranker's candidates (kb.rerank.coverage)
 
 
 def page_scores(best, top_mean, bm25, mode: str = "fused", exact=None):

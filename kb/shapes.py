@@ -170,5 +170,6 @@ def eval_dict(report) -> dict:
         "off_topic": report.off_topic,
         "no_match_rate": round(report.no_match_rate, 4),
         "on_topic_not_confident": report.on_topic_not_confident,
+        "by_kind": report.by_kind,
         "misses": report.misses,
     }

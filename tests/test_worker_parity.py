@@ -15,7 +15,12 @@ from browser import search_box_queries
 from conftest import REPO
 
 pytestmark = pytest.mark.slow
-NEAR_TIE = 0.005  # scores (or a best cosine and the confidence threshold) closer than this may swap
+# Ties the two embedding kernels may break either way: first-stage scores and a best cosine against the confidence
+# threshold within 0.005; the reranker's scores (logits: ~25x a cosine's scale) within 0.05; the calibrator's
+# probability within 0.01 of its threshold.
+NEAR_TIE = 0.005
+NEAR_TIE_RERANKED = 0.05
+NEAR_TIE_PROBABILITY = 0.01
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +33,7 @@ def bundle(engine, kb_home):
 
 
 def test_node_ranks_as_python_does(engine, bundle, tmp_path):
+    from kb import rerank
     from kb.onnx_model import OnnxEmbedder
     from kb.query import make_query
     from kb.search import CONFIDENT_SCORE, Searcher
@@ -60,17 +66,47 @@ def test_node_ranks_as_python_does(engine, bundle, tmp_path):
     export = engine.embedder.backend.folder
     web = OnnxEmbedder(export, model=bundle.files[bundle.manifest["model"]])
     searcher = Searcher(engine.searcher.index, web, engine.searcher.page_of)
+    model = rerank.model_for(engine.settings.model)
+    assert model is not None  # the worker must be checked with the second stage kb ships
+
+    def calibrated(query):
+        """The calibrator's probability for `query`, as Searcher.search computes it."""
+        made = make_query(query, searcher.index.spelling)
+        stage = searcher.first_stage(made)
+        _, scores, feats, unknown = searcher.rerank(made, stage, model)
+        answer_feats = rerank.answer_features(
+            scores, feats, unknown, bool(stage.exact.any()), len(made.searched.split())
+        )
+        words = rerank.query_words(made.searched, searcher.lexical.stopwords)
+        return rerank.probability(model.calibrator.logit(answer_feats, stage.vector, words))
+
     differ = []
     for query, js in zip(queries, node):
         answer = searcher.search(make_query(query, searcher.index.spelling), k=10)
         py = [r.slug for r in answer.results]
         scores = [r.score for r in answer.results]
         same_rank = js["slugs"][:3] == py[:3] or any(
-            abs(scores[i] - scores[i + 1]) < NEAR_TIE for i in range(min(3, len(scores) - 1))
+            abs(side[i] - side[i + 1]) < NEAR_TIE_RERANKED
+            for side in (scores, js["scores"])
+            for i in range(min(3, len(side) - 1))
         )
         best_cosine = float((searcher.index.vectors @ web.encode([answer.searched])[0]).max())
-        same_confidence = js["confident"] == answer.confident or abs(best_cosine - CONFIDENT_SCORE) < NEAR_TIE
+        same_confidence = (
+            js["confident"] == answer.confident
+            or abs(best_cosine - CONFIDENT_SCORE) < NEAR_TIE
+            or abs(calibrated(query) - model.threshold) < NEAR_TIE_PROBABILITY
+        )
         if not same_rank or not same_confidence:
-            differ.append((query, py[:3], js["slugs"][:3], answer.confident, js["confident"]))
+            differ.append(
+                (
+                    query[:60],
+                    py[:3],
+                    [round(s, 3) for s in scores[:3]],
+                    js["slugs"][:3],
+                    [round(s, 3) for s in js["scores"][:3]],
+                    answer.confident,
+                    js["confident"],
+                )
+            )
         assert [list(c) for c in answer.corrections] == js["corrections"], query
     assert differ == [], differ[:5]

@@ -155,6 +155,7 @@ def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
             "exact_bonus": search.EXACT_BONUS,
             "exact_window": EXACT_WINDOW,
             "results": RESULTS_SHOWN,
+            "model": second_stage(index.model),
         },
         "exact": {"equal": equal, "contained": contained},
         "pages": [
@@ -177,6 +178,17 @@ def export_index(index, library, export_folder: Path) -> tuple[dict, bytes]:
         "arrays": arrays,
     }
     return meta, b"".join(parts)
+
+
+def second_stage(embedding_model: str) -> dict | None:
+    """kb's fitted reranker and calibrator (kb/ranking.json) as the worker applies them, or None (the first stage
+    ranks alone, as in kb ask: see kb.rerank.model_for)."""
+    from .. import rerank
+
+    model = rerank.model_for(embedding_model)
+    if model is None:
+        return None
+    return {**model.to_dict(), "candidates": rerank.CANDIDATES, "hub_category": rerank.HUB_CATEGORY}
 
 
 # --- the model ---------------------------------------------------------------------------------------------------

@@ -148,47 +148,138 @@ export async function embed(index, model, ort, text) {
 }
 
 // --- ranking: kb/search.py Searcher.search, mode "fused" (or "lexical" before the model is ready)
-export function rank(index, query, text, vector, corrections = []) {
-  const { pages, ranking } = index.meta;
+// ranks (1 = best) of pages by a score, ties broken by page order (numpy's stable argsort of -score)
+function ranksOf(values) {
+  const order = values.map((v, i) => [v, i]).sort((x, y) => y[0] - x[0] || x[1] - y[1]);
+  const rank = new Array(values.length);
+  order.forEach(([, i], r) => { rank[i] = r + 1; });
+  return rank;
+}
+
+// --- the second stage: kb/rerank.py (features, the linear reranker, the calibrated "confident")
+const KINDS = ["title", "symptom", "section"];
+
+function linear(model, x) {
+  let z = model.bias;
+  for (let i = 0; i < x.length; i++) z += ((x[i] - model.mean[i]) / model.scale[i]) * model.weights[i];
+  return z;
+}
+
+function coverage(index, tokens, candidates) {  // kb.rerank.coverage
+  const { vocab } = index.meta.lexical;
+  const { indices, indptr } = index.bm25;
+  const n = Math.max(index.meta.pages.length, 1);
+  const distinct = [...new Set(tokens)];
+  const covered = new Map(candidates.map((p) => [p, 0]));
+  if (!distinct.length) return { covered, unknown: 0 };
+  let total = 0, missing = 0;
+  for (const token of distinct) {
+    const column = vocab[token];
+    const known = column !== undefined && column + 1 < indptr.length;
+    const df = known ? indptr[column + 1] - indptr[column] : 0;
+    const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    total += idf;
+    if (!df) { missing += idf; continue; }
+    for (let i = indptr[column]; i < indptr[column + 1]; i++) {
+      if (covered.has(indices[i])) covered.set(indices[i], covered.get(indices[i]) + idf);
+    }
+  }
+  total = total || 1;
+  for (const [p, v] of covered) covered.set(p, v / total);
+  return { covered, unknown: missing / total };
+}
+
+function queryWords(index, text) {  // kb.rerank.query_words
+  const words = text.toLowerCase().match(/[\p{L}\p{N}\p{M}_]{2,}/gu) || [];
+  return words.filter((w) => !index.stopwords.has(w));
+}
+
+function calibratorLogit(calibrator, answerFeatures, vector, words) {  // kb.rerank.Calibrator.logit
+  let z = linear(calibrator.answer, answerFeatures);
+  for (let d = 0; d < vector.length; d++) z += vector[d] * calibrator.embedding[d];
+  const counts = new Map();
+  for (const w of words) if (calibrator.words[w]) counts.set(w, (counts.get(w) || 0) + 1);
+  if (counts.size) {
+    const values = [...counts].map(([w, c]) => [w, (1 + Math.log(c)) * calibrator.words[w][0]]);
+    const norm = Math.sqrt(values.reduce((s, [, v]) => s + v * v, 0));
+    for (const [w, v] of values) z += (v / norm) * calibrator.words[w][1];
+  }
+  return z;
+}
+
+export function rank(index, query, text, vector, corrections = []) {  // kb/search.py Searcher.search
+  const { pages, ranking, chunks: chunkMeta } = index.meta;
   const lexical = lexicalScores(index, text);
   const exact = exactPages(index, [query, text]);
   let topLexical = 0;
   for (const s of lexical) topLexical = Math.max(topLexical, s);
-  topLexical = topLexical || 1.0;
-  let scored;
-  let confident = true;
-  if (vector) {
-    const dim = vector.length;
-    const chunks = index.chunkPage.length;
-    const perPage = pages.map(() => []);
-    for (let c = 0; c < chunks; c++) {
-      let dot = 0;
-      const row = c * dim;
-      for (let d = 0; d < dim; d++) dot += index.vectors[row + d] * vector[d];
-      perPage[index.chunkPage[c]].push([dot, c]);
-    }
-    let bestChunk = -Infinity;
-    scored = [];
-    perPage.forEach((hits, p) => {
-      if (!hits.length) return;
-      hits.sort((x, y) => y[0] - x[0]);
-      const top = hits.slice(0, ranking.dense_top);
-      const mean = top.reduce((sum, h) => sum + h[0], 0) / top.length;
-      const dense = (top[0][0] + mean) / 2;
-      bestChunk = Math.max(bestChunk, top[0][0]);
-      const bonus = exact.has(p) ? ranking.exact_bonus : 0;
-      scored.push({ page: p, score: dense + ranking.lexical_weight * lexical[p] / topLexical + bonus,
-                    chunk: top[0][1] });
-    });
-    confident = bestChunk >= ranking.confident_score || exact.size > 0;
-  } else {
-    scored = [];
+  const lexicalNorm = Array.from(lexical, (s) => (topLexical > 0 ? s / topLexical : 0));
+  if (!vector) {  // keyword results while the model loads: BM25 and exact matches alone
+    const scored = [];
     lexical.forEach((s, p) => {
       const bonus = exact.has(p) ? ranking.exact_bonus : 0;
-      if (s > 0 || bonus) scored.push({ page: p, score: s / topLexical + bonus, chunk: null });
+      if (s > 0 || bonus) scored.push({ page: p, score: lexicalNorm[p] + bonus, chunk: null });
     });
+    scored.sort((x, y) => y.score - x.score);
+    return { confident: true, results: scored.slice(0, ranking.results), corrections };
   }
+  const dim = vector.length;
+  const perPage = pages.map(() => []);
+  const byKind = Object.fromEntries(KINDS.map((k) => [k, new Float64Array(pages.length).fill(-Infinity)]));
+  for (let c = 0; c < index.chunkPage.length; c++) {
+    let dot = 0;
+    const row = c * dim;
+    for (let d = 0; d < dim; d++) dot += index.vectors[row + d] * vector[d];
+    const p = index.chunkPage[c];
+    perPage[p].push([dot, c]);
+    const kind = byKind[chunkMeta[c].kind];
+    if (dot > kind[p]) kind[p] = dot;
+  }
+  let bestChunk = -Infinity;
+  const best = new Float64Array(pages.length).fill(-Infinity);
+  const dense = new Float64Array(pages.length).fill(-Infinity);
+  const bestRow = new Int32Array(pages.length).fill(-1);
+  const scored = [];
+  perPage.forEach((hits, p) => {
+    if (!hits.length) return;
+    hits.sort((x, y) => y[0] - x[0]);
+    const top = hits.slice(0, ranking.dense_top);
+    const mean = top.reduce((sum, h) => sum + h[0], 0) / top.length;
+    best[p] = top[0][0];
+    bestRow[p] = top[0][1];
+    dense[p] = (top[0][0] + mean) / 2;
+    bestChunk = Math.max(bestChunk, top[0][0]);
+    const bonus = exact.has(p) ? ranking.exact_bonus : 0;
+    scored.push({ page: p, score: dense[p] + ranking.lexical_weight * lexicalNorm[p] + bonus, chunk: top[0][1] });
+  });
   scored.sort((x, y) => y.score - x.score);
-  return { confident, results: scored.slice(0, ranking.results), corrections };
+  const firstStageConfident = bestChunk >= ranking.confident_score || exact.size > 0;
+  const model = ranking.model;
+  if (!model) return { confident: firstStageConfident, results: scored.slice(0, ranking.results), corrections };
+  // the second stage
+  const denseRank = ranksOf(Array.from(dense));
+  const lexicalRank = ranksOf(Array.from(lexical));
+  const candidates = scored.slice(0, model.candidates).map((s) => s.page);
+  const { covered, unknown } = coverage(index, bm25Tokens(index, text), candidates);
+  const words = text.split(/\s+/).filter(Boolean).length;
+  const finite = (v, fallback) => (Number.isFinite(v) ? v : fallback);
+  const features = candidates.map((p) => [
+    dense[p], best[p], finite(byKind.title[p], best[p]), finite(byKind.symptom[p], best[p]),
+    finite(byKind.section[p], best[p]), lexicalNorm[p], Math.log1p(Math.max(lexical[p], 0)), covered.get(p),
+    exact.has(p) ? 1 : 0, 1 / denseRank[p], lexical[p] > 0 ? 1 / lexicalRank[p] : 0,
+    pages[p].category === model.hub_category ? 1 : 0,
+    pages[p].category === model.hub_category && words <= 8 ? 1 : 0,
+  ]);
+  const reranked = candidates.map((p, i) => ({ page: p, score: linear(model.reranker, features[i]),
+                                               chunk: bestRow[p], features: features[i] }));
+  reranked.sort((x, y) => y.score - x.score);
+  const results = [...reranked, ...scored.slice(candidates.length)];
+  const top = reranked[0];
+  const answer = [top.score, reranked.length > 1 ? top.score - reranked[1].score : 0, top.features[1],
+                  top.features[7], unknown, exact.size > 0 ? 1 : 0, Math.log1p(words)];
+  const z = calibratorLogit(model.calibrator, answer, vector, queryWords(index, text));
+  const probability = z > -60 ? 1 / (1 + Math.exp(-z)) : 0;
+  const confident = (probability >= model.threshold && firstStageConfident) || exact.size > 0;
+  return { confident, results: results.slice(0, ranking.results), corrections };
 }
 
