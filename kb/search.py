@@ -115,9 +115,10 @@ class Searcher:
         top_mean[reached] = sums[reached] / counts[reached]
         return best, top_mean, best_row
 
-    def search(self, query: Query, k: int = 3, mode: str = "fused") -> Answer:
+    def search(self, query: Query, k: int = 3, mode: str = "fused", first: str | None = None) -> Answer:
         """The k best pages for a query (kb.query.make_query). `mode` is "fused" (the default), or "dense" /
-        "lexical" alone (for benchmarks)."""
+        "lexical" alone (for benchmarks). `first` puts that page first, at its own scores (kb.Engine.ask: the
+        page a training log's diagnosis names)."""
         import numpy as np
 
         index = self.index
@@ -133,6 +134,11 @@ class Searcher:
         scores = page_scores(best, top_mean, lexical, mode, exact)
         reached = np.isfinite(best)
         ranked = [int(i) for i in np.argsort(-scores, kind="stable") if reached[i]][:k]
+        if first is not None and first in index.page_row:
+            pinned = index.page_row[first]
+            ranked = [pinned] + [i for i in ranked if i != pinned][: k - 1]
+            if best_row[pinned] < 0:  # the approximate search did not reach it: its first chunk stands in
+                best_row[pinned] = index.page_first[pinned]
         dense = page_scores(best, top_mean, lexical, "dense")
         dense_rank = np.empty(len(index), dtype=np.int64)
         dense_rank[np.argsort(-np.where(reached, dense, -np.inf), kind="stable")] = np.arange(1, len(index) + 1)

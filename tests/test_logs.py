@@ -76,7 +76,7 @@ def test_accuracy_only_logs_are_read_as_error_rates(tmp_path):
         ("numbers.csv", "1,2,3\n4,5,6\n", "no header row"),
         ("broken.json", '{"log_history": [', "not valid JSON"),
         ("other.json", '{"a": 1}', "neither a HF trainer_state.json"),
-        ("words.csv", "name,city\nann,paris\n", "no numeric columns"),
+        ("words.csv", "name,city\nann,paris\n", "no training curve found"),
     ],
 )
 def test_what_is_not_a_log_is_one_clear_error(tmp_path, name, text, message):
