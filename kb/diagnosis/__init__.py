@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import UsageError
 from .findings import CONFIDENCES, Diagnosis, Event, Finding
 from .logs import LogError, Series, TrainingLog, read_log, read_text
-from .verdict import diagnose_log
+from .verdict import diagnose_log, quiet_numpy
 
 
 def diagnose_file(
@@ -27,12 +27,16 @@ def diagnose_file(
     for 2..10 classes); `pages` maps slugs to Pages, for the pages the findings name (kb.Engine passes its own)."""
     if classes is not None and classes < 2:
         raise UsageError(f"--classes must be at least 2 (got {classes})")
-    return _diagnosis(read_log(path, train=train, val=val), classes, pages)
+    with quiet_numpy():
+        log = read_log(path, train=train, val=val)
+    return _diagnosis(log, classes, pages)
 
 
 def diagnose_text(text: str, name: str = "<stdin>", classes: int | None = None, pages: dict | None = None):
     """Diagnose a log given as text (a paste, a pipe): the same reading as diagnose_file."""
-    return _diagnosis(read_text(text, name), classes, pages)
+    with quiet_numpy():
+        log = read_text(text, name)
+    return _diagnosis(log, classes, pages)
 
 
 def _diagnosis(log: TrainingLog, classes: int | None, pages: dict | None) -> Diagnosis:

@@ -124,7 +124,9 @@ def _still_improving(ctx: Context, c: Curve) -> Finding | None:
         f"level and >= {GAIN_SE:.0f} standard errors (curves too short for two stretches: every step down, >= "
         f"{MIN_GAIN:.0%} in all); 'train longer' only from validation, and not when the learning rate has been "
         f"annealed below 10% of its peak; high when t < -4",
-        ("training-length", "learning-rate-schedule", "early-stopping"),
+        ("training-length", "learning-rate-schedule", "early-stopping")
+        if on_val
+        else ("training-curves", "training-length", "data-splits"),  # first: log a validation curve
         data,
         (Event(float(c.x[-1]), "improving"),),
         advice,
@@ -199,6 +201,8 @@ def _plateau(ctx: Context, c: Curve) -> Finding | None:
         confidence = "medium" if window >= 8 else "low"
     if c is ctx.train:
         evidence += _no_validation_text(ctx)
+        if severity == "advice":  # what to do first without a validation curve: log one
+            slugs = ("training-curves", *slugs)
     return Finding(
         "plateau",
         f"Plateau since {ctx.where(c, since)}" + (", drifting up" if drifting else ""),

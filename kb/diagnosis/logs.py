@@ -24,7 +24,7 @@ from .tables import Table, TableError, number, read_delimited, read_json, read_t
 from .textlogs import LOOKED_FOR
 from .textlogs import read_text as read_text_table
 
-MAX_TABLE_BYTES = 512 * 1024 * 1024  # a CSV is streamed into arrays: ~1.2x its size in memory at most
+MAX_TABLE_BYTES = 300 * 1024 * 1024  # a CSV is streamed into arrays (~2-3x its size in memory at most)
 MAX_TEXT_BYTES = 64 * 1024 * 1024  # JSON and text are read whole: a bigger one is almost surely the wrong file
 MAX_POINTS = 20_000  # longer curves are binned into this many means before the rules run
 EXPECTED = (
@@ -73,7 +73,12 @@ class TrainingLog:
 
 
 def read_log(path: str | Path, train: str | None = None, val: str | None = None) -> TrainingLog:
-    """Read any supported training log (a file, a pipe, or a directory holding one); `train`/`val` name columns."""
+    """Read any supported training log (a file, a pipe, or a directory holding one; "-" is standard input);
+    `train`/`val` name columns."""
+    if str(path) == "-":
+        import sys
+
+        return read_text(_read_capped(Path("<stdin>"), sys.stdin.buffer, MAX_TEXT_BYTES).decode("utf-8", "replace"))
     path = Path(path)
     if not path.exists():
         raise UsageError(f"no such file or directory: {path}")
@@ -202,6 +207,7 @@ def _from_table(path: Path, table: Table, train: str | None, val: str | None) ->
     )
     x_all = table.values[x_col] if x_col else np.arange(1, table.rows + 1, dtype=float)
     series: dict[str, Series] = {}
+    notes: list[str] = []
     for name in table.names:
         if name in (step_col, epoch_col):
             continue
@@ -209,8 +215,17 @@ def _from_table(path: Path, table: Table, train: str | None, val: str | None) ->
         if not keep.any():
             continue
         epoch = table.values[epoch_col][keep] if epoch_col and x_col != epoch_col else None
-        series[name] = Series(name, x_all[keep], table.values[name][keep], epoch)
-    return _from_series(path, table.format, x_name, series, train, val, [], runs, table.used)
+        series[name] = _binned(Series(name, x_all[keep], table.values[name][keep], epoch), notes)
+    return _from_series(path, table.format, x_name, series, train, val, notes, runs, table.used)
+
+
+def _binned(series: Series, notes: list[str]) -> Series:
+    """The series binned to MAX_POINTS (said in a note), as soon as it is made: one full-size copy at a time."""
+    binned = bin_series(series)
+    if len(binned) < len(series):
+        size = math.ceil(len(series) / MAX_POINTS)
+        notes.append(f"{series.name}: {len(series):,} points binned into {len(binned):,} means of {size}")
+    return binned
 
 
 def _last_run(table: Table, step_col: str | None, epoch_col: str | None) -> tuple[Table, tuple[str, ...]]:
@@ -291,13 +306,7 @@ def _from_series(path, fmt, x_name, series, train, val, notes, runs, source) -> 
     if not series:
         raise LogError(f"{path}: no numeric columns; {EXPECTED}")
     notes = list(notes)
-    binned = {name: bin_series(s) for name, s in series.items()}
-    for name, s in series.items():
-        if len(binned[name]) < len(s):
-            notes.append(
-                f"{name}: {len(s):,} points binned into {len(binned[name]):,} means of {math.ceil(len(s) / MAX_POINTS)}"
-            )
-    series = binned
+    series = {name: _binned(s, notes) for name, s in series.items()}  # TensorBoard's come here whole
     names = list(series)
     if cols.is_ultralytics(names):  # YOLO minimizes the sum of its loss parts: that sum is the loss to read
         for role, parts in cols.ultralytics_parts(names).items():

@@ -226,7 +226,11 @@ def read_delimited(path: Path, stream, header: list[str], delimiter: str, fmt: s
     plain numbers (empty cells become NaN), the csv module when it has quotes, words, ragged rows or nan text."""
     stream.readline()  # the header, already read
     names = [h if h else f"column {i + 1}" for i, h in enumerate(header)]
-    chunks: list[np.ndarray] = []
+    # one pass to count the lines, so every column is allocated once at its final size (no concatenation)
+    body = stream.tell()
+    capacity = sum(block.count(b"\n") for block in iter(lambda: stream.read(CHUNK_BYTES), b"")) + 1
+    stream.seek(body)
+    block_of_columns = np.full((len(names), capacity), np.nan)
     nan_rows: dict[int, list[np.ndarray]] = {}
     restart_rows: list[int] = []
     rows = 0
@@ -248,7 +252,7 @@ def read_delimited(path: Path, stream, header: list[str], delimiter: str, fmt: s
             for col, idx in nans.items():
                 nan_rows.setdefault(col, []).append(idx + rows)
             restart_rows += [r + rows for r in headers]
-            chunks.append(values)
+            block_of_columns[:, rows : rows + len(values)] = values.T
             rows += len(values)
         if not block:
             break
@@ -256,11 +260,7 @@ def read_delimited(path: Path, stream, header: list[str], delimiter: str, fmt: s
         raise TableError(f"{path}: a header but no rows of values; nothing to diagnose yet")
     values = {}
     for j, name in enumerate(names):
-        column = np.concatenate([c[:, j] for c in chunks])
-        if name in values:  # a duplicated column name: keep the first
-            continue
-        values[name] = column
-    del chunks
+        values.setdefault(name, block_of_columns[j, :rows])  # a duplicated column name: the first one counts
     nan_index = {names[j]: np.concatenate(v) for j, v in nan_rows.items() if names[j] in values}
     return Table(fmt, values, rows, nan_index, restart_rows)
 

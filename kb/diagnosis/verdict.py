@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -31,11 +32,17 @@ PROBLEM_ORDER = (
 ADVICE_ORDER = ("restarted-runs", "plateau", "still-improving", "val-below-train", "spikes", "noisy")
 
 
-def diagnose_log(log: TrainingLog, classes: int | None = None) -> tuple[list[Finding], str]:
-    """Run every rule on a log that is already read; findings come main first, then problems, then advice.
-    numpy's warnings (an all-nan slice, a division by zero) never reach stderr: the rules check what they use."""
+@contextmanager
+def quiet_numpy():
+    """numpy's warnings (an all-nan slice, a division by zero) never reach stderr: the rules check what they use."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def diagnose_log(log: TrainingLog, classes: int | None = None) -> tuple[list[Finding], str]:
+    """Run every rule on a log that is already read; findings come main first, then problems, then advice."""
+    with quiet_numpy():
         ctx = Context(log, classes)
         return _order(_findings(ctx)), _summary(ctx)
 
