@@ -39,7 +39,9 @@ def spikes(ctx: Context, stop_x: float) -> Finding | None:
     change = np.median(np.abs(np.diff(before, axis=1)), axis=1)
     ratio, noise = (SPIKE_RATIO_STEP, SPIKE_NOISE_STEP) if ctx.per_step else (SPIKE_RATIO, SPIKE_NOISE)
     later = y[SPIKE_CONTEXT:]
-    stands_out = (base > 0) & (later >= ratio * base) & (later - base > noise * change)
+    # above the level before it by more than `noise` x the larger of the local step-to-step change and the noise
+    # of the whole curve around its smoothed copy (a quiet stretch of a noisy curve makes no spike)
+    stands_out = (base > 0) & (later >= ratio * base) & (later - base > noise * np.maximum(change, c.noise))
     stands_out &= c.x[SPIKE_CONTEXT:] < stop_x
     candidates = np.nonzero(stands_out)[0] + SPIKE_CONTEXT
     if not len(candidates) or len(candidates) > max(5, SPIKE_MAX_SHARE * len(y)):
@@ -82,7 +84,8 @@ def spikes(ctx: Context, stop_x: float) -> Finding | None:
         "high" if top >= 5 or len(found) >= 3 else "medium",
         evidence,
         f"a point >= {SPIKE_RATIO}x the median of the {SPIKE_CONTEXT} points before it and more than "
-        f"{SPIKE_NOISE:.0f}x their median step-to-step change above it (per-step logs: >= {SPIKE_RATIO_STEP:.0f}x and "
+        f"{SPIKE_NOISE:.0f}x their median step-to-step change (or the curve's noise around its smoothed copy, if "
+        f"larger) above it (per-step logs: >= {SPIKE_RATIO_STEP:.0f}x and "
         f"{SPIKE_NOISE_STEP:.0f}x); needs >= {2 * SPIKE_CONTEXT} points, and no more candidates than "
         f"{SPIKE_MAX_SHARE:.0%} of them; a problem when the loss does not recover, or (per epoch) >= 3 spikes or one "
         f">= 5x; high when one is >= 5x or there are >= 3",

@@ -46,6 +46,8 @@ OVERFIT_MIN_AFTER = 3  # ... with >= 3 evaluations after the minimum ...
 
 OVERFIT_TRAIN_FALL = 0.05  # ... while training loss fell >= 5% after the validation minimum
 
+RISE_NOISE = 1.0  # ... and the rise is more than the noise of single evaluations around the smoothed curve
+
 NEVER_IMPROVES_GAIN = 0.03  # overfitting from the start: validation never gets 3% (and 1 noise) below its first value
 
 NEVER_IMPROVES_TRAIN = 0.10  # ... while training falls >= 10% with a significant slope
@@ -280,7 +282,8 @@ def not_decreasing(ctx: Context) -> Finding | None:
 
 OVERFIT_RULE = (
     "validation {metric} (3-point rolling median) reaches its minimum, then the median of its last 3 values is >= "
-    f"{OVERFIT_MIN_RISE:.0%} above it (Prechelt's generalization loss GL > {OVERFIT_MIN_RISE * 100:.0f}) with >= "
+    f"{OVERFIT_MIN_RISE:.0%} (and one noise level) above it (Prechelt's generalization loss GL > "
+    f"{OVERFIT_MIN_RISE * 100:.0f}) with >= "
     f"{OVERFIT_MIN_AFTER} evaluations after the minimum and a significant upward slope since (t >= 2), while "
     f"training {{metric}} falls >= {OVERFIT_TRAIN_FALL:.0%}; or validation never gets {NEVER_IMPROVES_GAIN:.0%} "
     f"(and one noise level) below its first value while training falls >= {NEVER_IMPROVES_TRAIN:.0%} with a "
@@ -306,8 +309,8 @@ def overfitting(ctx: Context) -> Finding | None:
     best = float(smooth[i_min])
     end = float(np.median(v.y[-3:]))
     rise = (end - best) / best if best > 0 else math.inf
-    if rise < OVERFIT_MIN_RISE:
-        return None
+    if rise < OVERFIT_MIN_RISE or end - best < RISE_NOISE * v.noise:
+        return None  # under 10%, or within the noise of a curve that jumps by more than that
     _, t_rise = slope_t(v.x[i_min:], v.y[i_min:])
     rising = t_rise >= 2 if after >= 4 else bool((v.y[-3:] > (1 + OVERFIT_MIN_RISE) * best).all())
     if not rising:

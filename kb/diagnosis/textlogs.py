@@ -32,7 +32,7 @@ COUNTER_AT_START = re.compile(
     r"(?P<value>\d+(?:\.\d+)?)(?:\s*/\s*(?P<total>\d+))?(?![\w.])",
     re.IGNORECASE,
 )
-BRACKETED_COUNT = re.compile(r"\s*\[\s*(\d+)\s*/\s*(\d+)\s*\]")  # "Epoch [1/50]" -> "Epoch 1/50"
+BRACKETED_COUNT = re.compile(r"\s*\[\s*(\d+)\s*(/\s*\d+\s*)?\]")  # "Epoch [1/50]" -> "Epoch 1/50"; "Step [3]"
 KERAS_PROGRESS = re.compile(r"^\s*(?P<i>\d+)/(?P<n>\d+)\s*(?:\[[=>.]*\])?\s*-\s")
 TQDM = re.compile(r"^(?P<desc>.*?)(?P<pct>\d{1,3})%\|[^|]*\|\s*(?P<i>\d+)/(?P<n>\d+)\s*(?:\[(?P<meta>[^\]]*)\]?)?")
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
@@ -90,18 +90,17 @@ def read_line(number: int, text: str) -> Line:
         if keras:
             line.progress = (int(keras.group("i")), int(keras.group("n")))
             body = body[keras.end() :]
-    body = BRACKETED_COUNT.sub(r" \1/\2", body)
+    body = BRACKETED_COUNT.sub(lambda m: f" {m.group(1)}{(m.group(2) or '').replace(' ', '')}", body)
     lead = ROLE_LEAD.match(body)
     pairs: list[tuple[str, float]] = []
     for part in FIELD_SPLIT.split(body):
         if not any(c.isdigit() for c in part):
             continue
-        counter = COUNTER_AT_START.match(part)
-        if counter:
+        while counter := COUNTER_AT_START.match(part):  # "Epoch 1/10 Step 30 loss: 0.5": the counters first
             pairs.append((counter.group("word"), float(counter.group("value"))))
             part = part[counter.end() :].lstrip(" :,-|")
-            if not any(c.isdigit() for c in part):
-                continue
+        if not any(c.isdigit() for c in part):
+            continue
         whole = FIELD_PAIR.match(part.strip())
         if whole:
             pairs.append((whole.group("key"), _value(whole)))
@@ -126,6 +125,79 @@ def read_line(number: int, text: str) -> Line:
     return line
 
 
+NUMBER_TOKEN = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+class LineReader:
+    """read_line with a memory: lines that differ only in their numbers (the same print statement, thousands of
+    times) are parsed once; later ones take their numbers from the same positions. A shape is trusted only after
+    a second line of it parsed in full gave the same reading, so a value that matched the wrong number is caught."""
+
+    def __init__(self):
+        self.shapes: dict[str, tuple | None] = {}  # shape -> (template, verified), or None: parse every time
+
+    def read(self, number: int, text: str) -> Line:
+        tokens = NUMBER_TOKEN.findall(text)
+        shape = NUMBER_TOKEN.sub("0", text)
+        known = self.shapes.get(shape, ())
+        if known and known[1]:
+            return _from_template(number, text, tokens, known[0])
+        line = read_line(number, text)
+        if known == ():
+            self.shapes[shape] = (template, False) if (template := _template(line, tokens)) else None
+        elif known:
+            same = _from_template(number, text, tokens, known[0])
+            self.shapes[shape] = (known[0], True) if _same(same, line) else None
+        return line
+
+
+def _template(line: Line, tokens: list[str]) -> tuple | None:
+    """Where each value of a parsed line sits among its numbers: ((target, token index, scale), ...)."""
+    values = [float(t) for t in tokens]
+    used: set[int] = set()
+    targets = [("epoch", line.epoch), ("step", line.step)]
+    if line.progress:
+        targets += [("progress_i", line.progress[0]), ("progress_n", line.progress[1])]
+    targets += [(("metric", name), value) for name, value in line.metrics.items()]
+    template = []
+    for target, value in targets:
+        if value is None:
+            continue
+        found = next(
+            ((j, scale) for j, v in enumerate(values) if j not in used for scale in (1, 100) if v == value * scale),
+            None,
+        )
+        if found is None:
+            return None
+        used.add(found[0])
+        template.append((target, *found))
+    return tuple(template)
+
+
+def _from_template(number: int, text: str, tokens: list[str], template: tuple) -> Line:
+    line = Line(number, text)
+    progress = [0, 0]
+    for target, j, scale in template:
+        value = float(tokens[j]) / scale
+        if target == "epoch":
+            line.epoch = value
+        elif target == "step":
+            line.step = value
+        elif target == "progress_i":
+            progress[0] = int(value)
+        elif target == "progress_n":
+            progress[1] = int(value)
+        else:
+            line.metrics[target[1]] = value
+    if any(target == "progress_n" for target, _, _ in template):
+        line.progress = (progress[0], progress[1])
+    return line
+
+
+def _same(a: Line, b: Line) -> bool:
+    return (a.epoch, a.step, a.progress, a.metrics) == (b.epoch, b.step, b.progress, b.metrics)
+
+
 def _physical_pieces(text: str):
     """(line number, piece): each line, and each refresh of a progress bar drawn over it with \\r or \\b."""
     for number, raw in enumerate(text.split("\n"), 1):
@@ -147,10 +219,11 @@ def read_text(text: str, fmt: str = "text log") -> Table | None:
     own_counter: set[tuple] = set()  # templates whose lines carry their own epoch/step or a progress bar
     epochs_seen: dict[tuple, set] = {}
     epoch = step = None
+    reader = LineReader()
     for number, piece in _physical_pieces(text):
         if not any(c.isdigit() for c in piece):
             continue
-        line = read_line(number, piece)
+        line = reader.read(number, piece)
         if not line.metrics:
             if line.epoch is not None:  # an "Epoch 3/10" header: the rows below belong to it
                 epoch = line.epoch
