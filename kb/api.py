@@ -145,7 +145,7 @@ class Engine:
     def log_reading(self, text: str):
         """The diagnosis of a text that is a training log (`kb ask < log.csv`, `python train.py 2>&1 | kb ask`),
         else None. A traceback in it is the question instead: the search answers that."""
-        if text.count("\n") < 2 or CRASH_RE.search(text):
+        if CRASH_RE.search(text):
             return None
         from .diagnosis import diagnose_text
 
@@ -153,7 +153,8 @@ class Engine:
             reading = diagnose_text(text)
         except KbError:  # not a log kb can read: the search alone answers
             return None
-        return reading if reading.log.train is not None or reading.log.val is not None else None
+        points = max(len(reading.log.train or ()), len(reading.log.val or ()))
+        return reading if points >= 3 else None  # a curve, not a question that quotes a number or two
 
     def diagnose(self, log: str | Path, train: str | None = None, val: str | None = None, classes: int | None = None):
         """Diagnose a training log (kb.diagnosis), naming this engine's pages."""

@@ -22,6 +22,8 @@ PER_STEP = 1.5  # more than 1.5 training points per epoch: single-batch values, 
 
 LR_DECAYED = 0.10  # the learning rate ended below 10% of its peak: the schedule has run its course
 
+MEDIAN_SE = math.sqrt(math.pi / 2)  # the standard error of a median of n points is ~1.25 sigma / sqrt(n)
+
 
 @dataclass(frozen=True)
 class Curve:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..shapes import number as _num
-from .curves import Context, Curve, fmt, pct, slope_t
+from .curves import MEDIAN_SE, Context, Curve, fmt, pct, slope_t
 from .findings import Event, Finding
 from .rules import DIVERGE_MIN_RATIO, STUCK_MAX_DROP
 
@@ -23,7 +23,6 @@ GAIN_SE = 2.0  # ... or under 2 standard errors of the difference of the two med
 
 PLATEAU_MAX_LOSS = 0.05  # ... plateau when neither a gain nor 5% (or that noise) worse: a rise is for other rules
 
-MEDIAN_SE = math.sqrt(math.pi / 2)  # the standard error of a median is ~1.25 sigma / sqrt(n)
 
 PERFECT = 0.001  # a validation metric within 0.1% of its top (accuracy 0.999+) has nothing left to gain
 

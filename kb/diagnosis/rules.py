@@ -18,6 +18,7 @@ from ..shapes import number as _num
 from .curves import (
     CHANCE_BAND,
     CHANCE_GUESS,
+    MEDIAN_SE,
     MIN_POINTS,
     ROLE_NAMES,
     Context,
@@ -285,10 +286,10 @@ OVERFIT_RULE = (
     f"{OVERFIT_MIN_RISE:.0%} (and one noise level) above it (Prechelt's generalization loss GL > "
     f"{OVERFIT_MIN_RISE * 100:.0f}) with >= "
     f"{OVERFIT_MIN_AFTER} evaluations after the minimum and a significant upward slope since (t >= 2), while "
-    f"training {{metric}} falls >= {OVERFIT_TRAIN_FALL:.0%}; or validation never gets {NEVER_IMPROVES_GAIN:.0%} "
-    f"(and one noise level) below its first value while training falls >= {NEVER_IMPROVES_TRAIN:.0%} with a "
-    f"significant slope (t < -3); high when >= 25% above and >= 5 evaluations after, or never improving over >= 10 "
-    f"evaluations"
+    f"training {{metric}} falls >= {OVERFIT_TRAIN_FALL:.0%}; or, in blocks of a fifth of the run (>= 3 points), no "
+    f"later block's median is {NEVER_IMPROVES_GAIN:.0%} (and 2 standard errors) below the first one's while "
+    f"training falls >= {NEVER_IMPROVES_TRAIN:.0%} over the same blocks with a significant slope (t < -3); high when "
+    f">= 25% above and >= 5 evaluations after, or never improving over >= 10 evaluations"
 )
 OVERFIT_SLUGS = ("overfitting", "early-stopping", "weight-decay", "data-augmentation", "small-dataset")
 
@@ -362,13 +363,24 @@ def _never_improves(ctx: Context) -> Finding | None:
     train = _trend(t)
     if train is None or train[0] < NEVER_IMPROVES_TRAIN or train[1] >= -3 or ctx.at_chance(v):
         return None
-    start, best = float(v.y[0]), float(v.smooth.min())
-    if start <= 0 or start - best >= max(NEVER_IMPROVES_GAIN * start, v.noise):
-        return None
+    # both curves in blocks of >= 3 evaluations: no later block of validation is clearly below its first block,
+    # while training, over the same blocks, fell >= 10% (both falling early and flat together is no overfitting)
+    size = max(3, len(v) // 5)
+    usable = len(v) - len(v) % size
     train_at = aligned_train(t, v)
+    blocks = np.median(v.y[:usable].reshape(-1, size), axis=1)
+    train_blocks = np.nanmedian(train_at[:usable].reshape(-1, size), axis=1)
+    start, best = float(blocks[0]), float(blocks[1:].min())
+    noise = 2 * MEDIAN_SE * v.noise * math.sqrt(2 / size)
+    if start <= 0 or start - best >= max(NEVER_IMPROVES_GAIN * start, noise):
+        return None
+    t_start, t_best = float(train_blocks[0]), float(np.nanmin(train_blocks[1:]))
+    if not (t_start > 0 and t_start - t_best >= NEVER_IMPROVES_TRAIN * t_start):
+        return None
     gap_start = float(v.y[0] - train_at[0]) if math.isfinite(train_at[0]) else math.nan
     evidence = (
-        f"{v.name} never improved: it started at {fmt(start)} and its best (smoothed) was {fmt(best)} over "
+        f"{v.name} never improved: its first stretch ({size} evaluations) sits at {fmt(start)} and no later one "
+        f"got clearly lower (best {fmt(best)}) over "
         f"{len(v)} evaluations to {ctx.where(v, len(v) - 1)} (last {fmt(float(v.y[-1]))}), while training "
         f"{ctx.metric} fell {pct(train[0])} ({fmt(float(t.y[0]))} -> {fmt(float(t.y[-1]))}). What the model "
         f"learns fits the training set only: overfitting from the first evaluation."

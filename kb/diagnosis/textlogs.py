@@ -288,7 +288,6 @@ def _last_refresh_per_bar(rows: list[Line]) -> list[Line]:
             line.progress[1] == bar[-1].progress[1]
             and line.progress[0] >= bar[-1].progress[0]
             and line.epoch == bar[-1].epoch
-            and line.template == bar[-1].template
         ):
             close()
         bar.append(line)
