@@ -10,13 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..shapes import number as _num
-from .logs import Series, TrainingLog
+from .logs import MIN_POINTS, Series, TrainingLog
 
 CHANCE_GUESS = 0.02  # chance level ln(C) is assumed when the first logged loss is within 2% of ln(C), C = 2..10
 
 CHANCE_BAND = 0.05  # "at chance": the best smoothed loss never gets more than 5% below ln(C)
-
-MIN_POINTS = 3
 
 PER_STEP = 1.5  # more than 1.5 training points per epoch: single-batch values, noisy by nature
 
@@ -160,25 +158,32 @@ def slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def guess_classes(curves, classes: int | None, first_is_init: bool = True) -> int | None:
-    """C when a curve starts at ln(C) (only when its first point is the loss at initialization: a per-step log,
-    not an epoch average), or ends flat there (its last quarter moves less than 5%): a classifier predicting
-    about uniform probabilities."""
+    """C when the signs say a classifier predicts about uniform probabilities, a cross-entropy of ln(C): a value
+    within 2% of ln(C) votes for C, and two votes decide. A curve that ends flat there (its last quarter moving
+    less than 5%) and a per-step log's first value (the loss at initialization) count two; an epoch-averaged first
+    value counts one, since an epoch of learning can leave it near some ln(C) by chance (and a falling curve's
+    end passing ln(C) counts nothing). Between two C with the same weight, the one more signs agree on wins."""
     if classes:
         return classes
-    curves = [c for c in curves if c is not None and len(c)]
-    levels = [float(c.y[0]) for c in curves] if first_is_init else []
-    for c in reversed(curves):  # validation first: a validation loss flat at ln(C) is the clearer sign
+    votes: dict[int, tuple[int, int]] = {}  # C -> (weight, number of signs)
+
+    def vote(level: float, weight: int) -> None:
+        for k in range(2, 11):
+            if abs(level - math.log(k)) <= CHANCE_GUESS * math.log(k):
+                w, n = votes.get(k, (0, 0))
+                votes[k] = (w + weight, n + 1)
+
+    for c in curves:
+        if c is None or not len(c):
+            continue
+        vote(float(c.y[0]), 2 if first_is_init else 1)
         if len(c) >= 8:
             k = max(3, len(c) // 4)
             level = float(np.median(c.y[-k:]))
-            change = abs(slope_t(c.x[-k:], c.y[-k:])[0]) * float(np.ptp(c.x[-k:]))
-            if change <= CHANCE_BAND * abs(level):  # flat: a falling curve merely passing ln(C) is no guess
-                levels.append(level)
-    for level in levels:
-        for k in range(2, 11):
-            if abs(level - math.log(k)) <= CHANCE_GUESS * math.log(k):
-                return k
-    return None
+            if abs(slope_t(c.x[-k:], c.y[-k:])[0]) * float(np.ptp(c.x[-k:])) <= CHANCE_BAND * abs(level):
+                vote(level, 2)
+    agreed = [k for k, (weight, _) in votes.items() if weight >= 2]
+    return max(agreed, key=lambda k: (*votes[k], -k)) if agreed else None  # ties: the C more signs agree on
 
 
 def points_per_epoch(series: Series | None, x_name: str) -> float | None:

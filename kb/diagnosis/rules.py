@@ -49,9 +49,9 @@ OVERFIT_TRAIN_FALL = 0.05  # ... while training loss fell >= 5% after the valida
 
 RISE_NOISE = 1.0  # ... and the rise is more than the noise of single evaluations around the smoothed curve
 
-NEVER_IMPROVES_GAIN = 0.03  # overfitting from the start: validation never gets 3% (and 1 noise) below its first value
+NEVER_IMPROVES_GAIN = 0.03  # overfitting from the start: no later block of validation 3% (and 2 SE) below its first
 
-NEVER_IMPROVES_TRAIN = 0.10  # ... while training falls >= 10% with a significant slope
+NEVER_IMPROVES_TRAIN = 0.10  # ... while training falls >= 10% over the same blocks, with a significant slope
 
 UNDERFIT_MAX_DROP = 0.50  # underfitting: training loss ends above half its start ...
 
