@@ -1,7 +1,7 @@
-"""Where a run stands at its end: still improving, or on a plateau. Judged on the curve that matters (validation
-when it has at least 3 points, else training) with a tolerance that suits that curve's noise, the learning rate
-the run ended at, and a validation metric already at its ceiling. "Train longer" is only ever said from a
-validation curve that is still improving under a learning rate that has not been annealed away."""
+"""Where a run stands at its end: still improving, on a plateau, or underfitting. Judged on the curve that
+matters (validation when it has at least 3 points, else training) with a tolerance that suits that curve's noise,
+the learning rate the run ended at, and a validation metric already at its ceiling. "Train longer" is only ever
+said from a validation curve that is still improving under a learning rate that has not been annealed away."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..shapes import number as _num
-from .curves import MEDIAN_SE, Context, Curve, fmt, pct, slope_t
+from .curves import MEDIAN_SE, Context, Curve, aligned_train, fmt, pct, slope_t
 from .findings import Event, Finding
 from .rules import DIVERGE_MIN_RATIO, STUCK_MAX_DROP
 
@@ -23,6 +23,12 @@ GAIN_SE = 2.0  # ... or under 2 standard errors of the difference of the two med
 
 PLATEAU_MAX_LOSS = 0.05  # ... plateau when neither a gain nor 5% (or that noise) worse: a rise is for other rules
 
+
+UNDERFIT_MAX_DROP = 0.50  # underfitting: training loss ends above half its start ...
+
+UNDERFIT_MAX_GAP = 0.10  # ... with validation within 10% of training (no generalization gap to speak of)
+
+SLOW_MAX_DROP = 0.25  # "falls far too slowly": under 25% down in the whole run and still falling
 
 PERFECT = 0.001  # a validation metric within 0.1% of its top (accuracy 0.999+) has nothing left to gain
 
@@ -259,4 +265,75 @@ def _perfect_metric(ctx: Context) -> Finding | None:
         {"curve": metric.name, "since": ctx.where.data(metric, since), "evaluations": len(metric)},
         (Event(float(metric.x[since]), "perfect"),),
         ("early-stop", "check-leakage"),
+    )
+
+
+def underfitting(ctx: Context) -> Finding | None:
+    c = ctx.train
+    if c is None or len(c) < 5 or ctx.unbounded:
+        return None
+    s = c.smooth
+    start, end = float(c.y[0]), float(s[-1])
+    if start <= 0:
+        return None
+    drop = (start - end) / start
+    if drop >= UNDERFIT_MAX_DROP or end >= DIVERGE_MIN_RATIO * float(s.min()):
+        return None
+    gap = None
+    if ctx.val is not None and len(ctx.val) >= 2:
+        train_at = aligned_train(c, ctx.val)
+        v_end, t_end = float(np.median(ctx.val.y[-3:])), float(np.nanmedian(train_at[-3:]))
+        gap = (v_end - t_end) / t_end if t_end > 0 else 0.0
+        if gap > UNDERFIT_MAX_GAP:  # a real generalization gap: not (only) underfitting
+            return None
+    still_falling = False
+    for curve in (c, ctx.val):
+        if curve is not None and len(curve) >= 4:
+            tail = max(4, int(len(curve) * PLATEAU_WINDOW))
+            still_falling |= slope_t(curve.x[-tail:], curve.y[-tail:])[1] < -2
+    if still_falling and drop >= SLOW_MAX_DROP:
+        return None  # a good way down and still going: a run that is still improving, not one that cannot learn
+    if not still_falling and gap is None:
+        return None  # flat well above its start, but with no validation beside it that is a plateau, not a verdict
+    evidence = (
+        f"{c.name} fell only {pct(drop)} over the run ({fmt(start)} -> {fmt(end)} by "
+        f"{ctx.where(c, len(c) - 1)})"
+        + (f", and validation ends within {pct(max(gap, 0.0))} of it" if gap is not None else "")
+        + "."
+    )
+    if still_falling:
+        evidence += (
+            " It is still falling slowly and steadily at the end: the learning rate is probably far too "
+            "low (or the run far too short)."
+        )
+        slugs = ("underfitting", "learning-rate", "training-length", "learning-rate-finder")
+    else:
+        slugs = ("underfitting", "bias-variance", "learning-rate", "training-length")
+    chance = ctx.chance if ctx.at_chance(c) else None
+    if chance:
+        evidence += f" It never got clearly below {ctx.chance_text()}."
+    return Finding(
+        "underfitting",
+        "Underfitting: training loss is still high"
+        if not still_falling
+        else "Underfitting: the loss falls far too slowly",
+        "problem",
+        "medium" if drop < 0.25 or chance else "low",
+        evidence,
+        f"smoothed training {ctx.metric} ends above {1 - UNDERFIT_MAX_DROP:.0%} of its start and validation "
+        f"ends within {UNDERFIT_MAX_GAP:.0%} of training (with no validation, only 'falls too slowly'); that "
+        f"is when it fell under "
+        f"{SLOW_MAX_DROP:.0%} and the last {PLATEAU_WINDOW:.0%} of training or validation still slopes down "
+        f"significantly (t < -2); medium when it fell < 25% or ends at chance level, else low",
+        slugs,
+        {
+            "start": _num(start),
+            "end": _num(end),
+            "drop": _num(drop),
+            "val_gap": _num(gap),
+            "still_falling": still_falling,
+            "chance_classes": chance,
+        },
+        (),
+        ("raise-lr",) if still_falling else (),
     )

@@ -1,6 +1,7 @@
-"""Findings read from the metrics and the shape of the log rather than from the loss curves alone: runs appended
-in one log, accuracy far above a class-balanced metric, a model that learns nothing (a loss term always 0, a
-validation metric stuck at 0, a return that never rises), and one evaluation already at chance."""
+"""Findings read from the metrics and the way the log was written rather than from one loss curve's shape: runs
+appended in one log, accuracy far above a class-balanced metric, a model that learns nothing (a loss term always 0,
+a validation metric stuck at 0, a return that never rises), one evaluation already at chance, and validation
+below training (a measurement effect, or two numbers that are not the same measurement)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from ..shapes import number as _num
 from . import columns as cols
-from .curves import Context, fmt, scale_top, slope_t
+from .curves import Context, aligned_train, fmt, scale_top, slope_t
 from .findings import Event, Finding
 
 GAP_MIN_ACCURACY = 0.75  # accuracy vs a balanced metric: accuracy >= 0.75 ...
@@ -22,6 +23,14 @@ METRIC_NOTHING = 0.05  # a validation mAP, F1 or dice that never exceeds 0.05: n
 LEARN_MIN_T = 2.0  # a return is learning when it rises with a significant slope (t >= 2) ...
 
 LEARN_MIN_GAIN = 0.10  # ... and its last quarter beats its first by >= 10% (and one noise level)
+
+VAL_BELOW_SHARE = 0.75  # validation below training at >= 75% of evaluations, and at the last one, ...
+
+VAL_BELOW_GAP = 0.10  # ... by a median >= 10% of the training loss (a few % is just the epoch-average lag)
+
+VAL_BELOW_PROBLEM = 0.50  # validation under half the training loss: not the same measurement (or a leak)
+
+LOSS_FLOOR = 1e-3  # training losses below this are not compared: loggers round them (HF: 4 decimals) to 0
 
 CHANCE_ACC = 0.005  # one evaluation at chance: accuracy within 0.005 of 1/C and loss >= 98% of ln(C)
 
@@ -193,3 +202,52 @@ def chance_at_last_eval(ctx: Context) -> Finding | None:
                 ("check-data",),
             )
     return None
+
+
+def val_below_train(ctx: Context) -> Finding | None:
+    v, t = ctx.val, ctx.train
+    if v is None or t is None or len(v) < 3 or ctx.higher_is_better:
+        return None
+    train_at = aligned_train(t, v)
+    ok = np.isfinite(train_at) & (train_at >= LOSS_FLOOR)
+    if ok.sum() < 3:
+        return None
+    below = v.y[ok] < train_at[ok]
+    gap = float(np.median((train_at[ok] - v.y[ok]) / train_at[ok]))
+    if below.mean() < VAL_BELOW_SHARE or not below[-1] or gap < VAL_BELOW_GAP:
+        return None
+    large = gap >= VAL_BELOW_PROBLEM
+    ratio = float(np.median(train_at[ok] / np.maximum(v.y[ok], 1e-12)))
+    if large:
+        evidence = (
+            f"{v.name} is {fmt(ratio)}x below training {ctx.metric} (median over {int(ok.sum())} evaluations; "
+            f"last {fmt(v.y[-1])} vs {fmt(train_at[-1])}). Dropout and an epoch-averaged training loss explain "
+            f"10-30%, not this: the two numbers are not the same measurement (a loss summed over gradient "
+            f"accumulation steps or a batch, a different reduction or loss term) or the validation set is easier "
+            f"or leaked. Compare them on the same batch before reading either."
+        )
+        slugs = ("val-loss-lower-than-train", "gradient-accumulation", "data-leakage", "data-splits")
+    else:
+        evidence = (
+            f"{v.name} is below training {ctx.metric} at {int(below.sum())} of {int(ok.sum())} evaluations, by "
+            f"a median {gap:.0%}, including the last ({fmt(v.y[-1])} vs {fmt(train_at[-1])}). Usually a "
+            f"measurement effect: dropout/regularization act only in training, and the training loss is averaged "
+            f"over an epoch while the model improves."
+        )
+        slugs = ("val-loss-lower-than-train", "dropout", "data-leakage")
+    return Finding(
+        "val-below-train",
+        f"Validation {ctx.metric} {fmt(ratio)}x below training" if large else f"Validation {ctx.metric} below training",
+        "problem" if large else "advice",
+        "medium" if gap >= 0.2 else "low",
+        evidence,
+        f"validation below the training {ctx.metric} (mean of the training points since the previous "
+        f"evaluation) at >= {VAL_BELOW_SHARE:.0%} of evaluations and at the last one, by a median >= "
+        f"{VAL_BELOW_GAP:.0%} of training (evaluations where training is under {LOSS_FLOOR:g}, rounded to "
+        f"nothing by the logger, are left out); a problem when below half of it (not the same measurement, or a "
+        f"leak); medium when >= 20%",
+        slugs,
+        {"share_below": _num(float(below.mean())), "median_gap": _num(gap), "ratio": _num(ratio)},
+        (),
+        ("check-leakage",) if large else (),
+    )

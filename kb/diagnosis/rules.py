@@ -1,5 +1,5 @@
-"""The rules that compare loss curves: nan/inf, divergence, a loss not decreasing (or stuck at chance),
-overfitting, underfitting and validation below training. Each reads the curves (kb.diagnosis.curves) and returns
+"""The rules that read the loss curves' shape: nan/inf, divergence, a loss not decreasing (or stuck at chance),
+and overfitting. Each reads the curves (kb.diagnosis.curves) and returns
 a Finding or None.
 
 Rule-based on the numbers (no model, no torch): each rule has fixed, documented thresholds (docs/diagnose.md is the
@@ -52,22 +52,6 @@ RISE_NOISE = 1.0  # ... and the rise is more than the noise of single evaluation
 NEVER_IMPROVES_GAIN = 0.03  # overfitting from the start: no later block of validation 3% (and 2 SE) below its first
 
 NEVER_IMPROVES_TRAIN = 0.10  # ... while training falls >= 10% over the same blocks, with a significant slope
-
-UNDERFIT_MAX_DROP = 0.50  # underfitting: training loss ends above half its start ...
-
-UNDERFIT_MAX_GAP = 0.10  # ... with validation within 10% of training (no generalization gap to speak of)
-
-SLOW_MAX_DROP = 0.25  # "falls far too slowly": under 25% down in the whole run and still falling
-
-VAL_BELOW_SHARE = 0.75  # validation below training at >= 75% of evaluations, and at the last one, ...
-
-VAL_BELOW_GAP = 0.10  # ... by a median >= 10% of the training loss (a few % is just the epoch-average lag)
-
-VAL_BELOW_PROBLEM = 0.50  # validation under half the training loss: not the same measurement (or a leak)
-
-LOSS_FLOOR = 1e-3  # training losses below this are not compared: loggers round them (HF: 4 decimals) to 0
-
-IMPROVING_WINDOW = 0.25  # the last 25% of a run: where "still falling" is judged
 
 
 def non_finite(ctx: Context) -> Finding | None:
@@ -414,123 +398,3 @@ def _metric_meanwhile(ctx: Context, i_best: int, data: dict) -> str:
     data["metric"] = metric.name
     data["metric_at_best"], data["metric_end"] = _num(values[i_best]), _num(values[-1])
     return f" {metric.name} meanwhile: {fmt(values[i_best])} -> {fmt(values[-1])}."
-
-
-def underfitting(ctx: Context) -> Finding | None:
-    c = ctx.train
-    if c is None or len(c) < 5 or ctx.unbounded:
-        return None
-    s = c.smooth
-    start, end = float(c.y[0]), float(s[-1])
-    if start <= 0:
-        return None
-    drop = (start - end) / start
-    if drop >= UNDERFIT_MAX_DROP or end >= DIVERGE_MIN_RATIO * float(s.min()):
-        return None
-    gap = None
-    if ctx.val is not None and len(ctx.val) >= 2:
-        train_at = aligned_train(c, ctx.val)
-        v_end, t_end = float(np.median(ctx.val.y[-3:])), float(np.nanmedian(train_at[-3:]))
-        gap = (v_end - t_end) / t_end if t_end > 0 else 0.0
-        if gap > UNDERFIT_MAX_GAP:  # a real generalization gap: not (only) underfitting
-            return None
-    still_falling = False
-    for curve in (c, ctx.val):
-        if curve is not None and len(curve) >= 4:
-            tail = max(4, int(len(curve) * IMPROVING_WINDOW))
-            still_falling |= slope_t(curve.x[-tail:], curve.y[-tail:])[1] < -2
-    if still_falling and drop >= SLOW_MAX_DROP:
-        return None  # a good way down and still going: a run that is still improving, not one that cannot learn
-    if not still_falling and gap is None:
-        return None  # flat well above its start, but with no validation beside it that is a plateau, not a verdict
-    evidence = (
-        f"{c.name} fell only {pct(drop)} over the run ({fmt(start)} -> {fmt(end)} by "
-        f"{ctx.where(c, len(c) - 1)})"
-        + (f", and validation ends within {pct(max(gap, 0.0))} of it" if gap is not None else "")
-        + "."
-    )
-    if still_falling:
-        evidence += (
-            " It is still falling slowly and steadily at the end: the learning rate is probably far too "
-            "low (or the run far too short)."
-        )
-        slugs = ("underfitting", "learning-rate", "training-length", "learning-rate-finder")
-    else:
-        slugs = ("underfitting", "bias-variance", "learning-rate", "training-length")
-    chance = ctx.chance if ctx.at_chance(c) else None
-    if chance:
-        evidence += f" It never got clearly below {ctx.chance_text()}."
-    return Finding(
-        "underfitting",
-        "Underfitting: training loss is still high"
-        if not still_falling
-        else "Underfitting: the loss falls far too slowly",
-        "problem",
-        "medium" if drop < 0.25 or chance else "low",
-        evidence,
-        f"smoothed training {ctx.metric} ends above {1 - UNDERFIT_MAX_DROP:.0%} of its start and validation "
-        f"ends within {UNDERFIT_MAX_GAP:.0%} of training (with no validation, only 'falls too slowly'); that "
-        f"is when it fell under "
-        f"{SLOW_MAX_DROP:.0%} and the last {IMPROVING_WINDOW:.0%} of training or validation still slopes down "
-        f"significantly (t < -2); medium when it fell < 25% or ends at chance level, else low",
-        slugs,
-        {
-            "start": _num(start),
-            "end": _num(end),
-            "drop": _num(drop),
-            "val_gap": _num(gap),
-            "still_falling": still_falling,
-            "chance_classes": chance,
-        },
-        (),
-        ("raise-lr",) if still_falling else (),
-    )
-
-
-def val_below_train(ctx: Context) -> Finding | None:
-    v, t = ctx.val, ctx.train
-    if v is None or t is None or len(v) < 3 or ctx.higher_is_better:
-        return None
-    train_at = aligned_train(t, v)
-    ok = np.isfinite(train_at) & (train_at >= LOSS_FLOOR)
-    if ok.sum() < 3:
-        return None
-    below = v.y[ok] < train_at[ok]
-    gap = float(np.median((train_at[ok] - v.y[ok]) / train_at[ok]))
-    if below.mean() < VAL_BELOW_SHARE or not below[-1] or gap < VAL_BELOW_GAP:
-        return None
-    large = gap >= VAL_BELOW_PROBLEM
-    ratio = float(np.median(train_at[ok] / np.maximum(v.y[ok], 1e-12)))
-    if large:
-        evidence = (
-            f"{v.name} is {fmt(ratio)}x below training {ctx.metric} (median over {int(ok.sum())} evaluations; "
-            f"last {fmt(v.y[-1])} vs {fmt(train_at[-1])}). Dropout and an epoch-averaged training loss explain "
-            f"10-30%, not this: the two numbers are not the same measurement (a loss summed over gradient "
-            f"accumulation steps or a batch, a different reduction or loss term) or the validation set is easier "
-            f"or leaked. Compare them on the same batch before reading either."
-        )
-        slugs = ("val-loss-lower-than-train", "gradient-accumulation", "data-leakage", "data-splits")
-    else:
-        evidence = (
-            f"{v.name} is below training {ctx.metric} at {int(below.sum())} of {int(ok.sum())} evaluations, by "
-            f"a median {gap:.0%}, including the last ({fmt(v.y[-1])} vs {fmt(train_at[-1])}). Usually a "
-            f"measurement effect: dropout/regularization act only in training, and the training loss is averaged "
-            f"over an epoch while the model improves."
-        )
-        slugs = ("val-loss-lower-than-train", "dropout", "data-leakage")
-    return Finding(
-        "val-below-train",
-        f"Validation {ctx.metric} {fmt(ratio)}x below training" if large else f"Validation {ctx.metric} below training",
-        "problem" if large else "advice",
-        "medium" if gap >= 0.2 else "low",
-        evidence,
-        f"validation below the training {ctx.metric} (mean of the training points since the previous "
-        f"evaluation) at >= {VAL_BELOW_SHARE:.0%} of evaluations and at the last one, by a median >= "
-        f"{VAL_BELOW_GAP:.0%} of training (evaluations where training is under {LOSS_FLOOR:g}, rounded to "
-        f"nothing by the logger, are left out); a problem when below half of it (not the same measurement, or a "
-        f"leak); medium when >= 20%",
-        slugs,
-        {"share_below": _num(float(below.mean())), "median_gap": _num(gap), "ratio": _num(ratio)},
-        (),
-        ("check-leakage",) if large else (),
-    )

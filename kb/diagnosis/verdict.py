@@ -60,7 +60,7 @@ def _findings(ctx: Context) -> list[Finding | None]:
     stuck = None if divergence or nothing else rules.not_decreasing(ctx)
     overfit = None if divergence or stuck or nothing else rules.overfitting(ctx)
     blocked = divergence or stuck or overfit or nothing
-    under = None if blocked else rules.underfitting(ctx)
+    under = None if blocked else endstate.underfitting(ctx)
     state = None if blocked else endstate.end_state(ctx)
     if state is not None and state.id == "still-improving" and under is not None:
         state = None  # "falls far too slowly" already says it, with the cause
@@ -75,7 +75,7 @@ def _findings(ctx: Context) -> list[Finding | None]:
         state,
         noise.spikes(ctx, stop_x),
         None if divergence or stuck else noise.noisy(ctx),
-        None if divergence else rules.val_below_train(ctx),
+        None if divergence else readings.val_below_train(ctx),
     ]
 
 
