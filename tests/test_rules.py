@@ -285,3 +285,23 @@ def test_rules_are_linear_and_quiet_on_long_and_broken_curves():
         assert time.perf_counter() - start < 2.0
         diagnose(make_log(loss=([1, 2, 3, 4, 5.0], [np.nan] * 5), val_loss=([1, 2, 3.0], [1.0, np.inf, 0.5])))
         diagnose(make_log(loss=([1, 2, 3, 4, 5.0], [0.0] * 5), val_loss=([1, 2, 3, 4, 5.0], [0.0] * 5)))
+
+
+def test_a_stall_that_drifts_up_short_of_a_divergence_is_a_plateau():
+    x = np.arange(1, 19, dtype=float)
+    y = np.r_[683, 356, 375, 319, 278, 333, 342, 317, 271, 331, 291, 300, 376, 368, 399, 390, 374, 385.0]
+    plateau = by_id(diagnose(make_log(x_name="step", train_loss=(x * 50, y, x // 2))), "plateau")
+    assert plateau is not None and plateau.data["drifting_up"] and plateau.title.endswith(", drifting up")
+
+
+def test_the_text_report_says_which_lines_were_read_and_leads_with_the_main_finding(tmp_path):
+    from kb.diagnosis import diagnose_file
+    from kb.formats import render
+
+    lines = "".join(f"Epoch {e}/8\nloss: {2 / e:.4f} - val_loss: {2.2 / e:.4f}\n" for e in range(1, 9))
+    (tmp_path / "train.log").write_text(lines * 2)  # the same run twice: two runs in one log
+    text = render("diagnosis", diagnose_file(tmp_path / "train.log"), "text")
+    head = text.splitlines()
+    assert head[0] == "train.log  (text log; train: loss, val: val_loss)"
+    assert head[1].startswith("read 16 lines like: loss: 2.0000 - val_loss: 2.2000 (line 2)")
+    assert "Several runs in one log; in the last one" in text and "1. 2 runs in one log: diagnosing the last" in text

@@ -136,7 +136,7 @@ def _verdict(diagnosis: Diagnosis) -> str:
         return f"Several runs in one log; in the last one, {counted.replace('0 problems', 'no problem')} found:"
     if diagnosis.healthy:
         if main is not None:
-            return "No problem found; where the run stands:"
+            return "No problem found: the run looks healthy. Where it stands:"
         return "No problem found: the run looks healthy." + (" Worth knowing:" if diagnosis.findings else "")
     return f"{counted} found{', the main one first' if len(problems) > 1 else ''}:"
 
