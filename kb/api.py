@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
 from .categories import CATEGORIES
@@ -14,6 +16,9 @@ from .notices import Notify, Progress, notify_stderr
 from .pages import Library, Page, load_library, page_files, parse_page
 from .query import as_text, make_query
 from .search import Answer, Searcher
+
+# A log that ends in a crash asks about the crash: a traceback or an "XxxError:" line keeps the search's answer.
+CRASH_RE = re.compile(r"^\s*(?:Traceback \(most recent call last\)|(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception)\b:)", re.M)
 
 
 class Engine:
@@ -174,7 +179,29 @@ class Engine:
         if k < 1:
             raise UsageError(f"--top must be at least 1 (got {k})")
         searcher = self.searcher
-        return searcher.search(make_query(query, searcher.index.spelling), k=k, mode=mode)
+        reading = self.log_reading(query)
+        first = reading.findings[0] if reading is not None and reading.findings else None
+        slug = next((s for s in first.slugs if s in searcher.index.page_row), None) if first else None
+        answer = searcher.search(make_query(query, searcher.index.spelling), k=k, mode=mode, first=slug)
+        if slug is None:
+            return answer
+        # a training log gets the reading `kb diagnose` gives it: the page for its main finding comes first
+        pinned = replace(answer.results[0], matched=f"kb diagnose: {first.title}", matched_kind="diagnosis")
+        return replace(answer, confident=True, results=[pinned, *answer.results[1:]])
+
+    def log_reading(self, text: str):
+        """The diagnosis of a text that is a training log (`kb ask < log.csv`, `python train.py 2>&1 | kb ask`),
+        else None. A traceback in it is the question instead: the search answers that."""
+        if CRASH_RE.search(text):
+            return None
+        from .diagnosis import diagnose_text
+
+        try:
+            reading = diagnose_text(text)
+        except KbError:  # not a log kb can read: the search alone answers
+            return None
+        points = max(len(reading.log.train or ()), len(reading.log.val or ()))
+        return reading if points >= 3 else None  # a curve, not a question that quotes a number or two
 
     def diagnose(self, log: str | Path, train: str | None = None, val: str | None = None, classes: int | None = None):
         """Diagnose a training log (kb.diagnosis), naming this engine's pages."""

@@ -213,10 +213,12 @@ class Searcher:
             self._hubs = {i for i, path in enumerate(paths) if Path(path).parent.name == rerank.HUB_CATEGORY}
         return self._hubs
 
-    def search(self, query: Query, k: int = 3, mode: str = "calibrated") -> Answer:
+    def search(self, query: Query, k: int = 3, mode: str = "calibrated", first: str | None = None) -> Answer:
         """The k best pages for a query (kb.query.make_query). `mode`: "calibrated" (the default: the first
         stage, the learned reranker and the calibrated `confident`), "reranked" (the reranker with the first
-        stage's `confident`), "fused" (the first stage alone), or "dense" / "lexical" alone (for benchmarks)."""
+        stage's `confident`), "fused" (the first stage alone), or "dense" / "lexical" alone (for benchmarks).
+        `first` puts that page first, at its own scores (kb.Engine.ask: the page a training log's diagnosis
+        names)."""
         index = self.index
         searched = query.searched
         if not len(index):
@@ -239,6 +241,12 @@ class Searcher:
                 confident = (probability >= model.threshold and self._first_stage_confident(stage, mode)) or bool(
                     stage.exact.any()
                 )
+        if first is not None and first in index.page_row:
+            pinned = index.page_row[first]
+            ranked = [pinned] + [i for i in ranked if i != pinned]
+            scores.setdefault(pinned, float(stage.scores[pinned]))
+            if stage.best_row[pinned] < 0:  # the approximate search did not reach it: its first chunk stands in
+                stage.best_row[pinned] = index.page_first[pinned]
         results = []
         for i in ranked:
             if len(results) == k:

@@ -116,6 +116,7 @@ def finding_dict(finding) -> dict:
         "slugs": list(finding.slugs),
         "data": finding.data,
         "events": [{"x": number(e.x), "label": e.label} for e in finding.events],
+        "advice": list(finding.advice),
     }
 
 
@@ -138,7 +139,10 @@ def diagnosis_dict(diagnosis) -> dict:
             "all": list(log.columns),
         },
         "notes": list(log.notes),
+        "read": log.source,
+        "runs": list(log.runs),
         "healthy": diagnosis.healthy,
+        "main": diagnosis.main.id if diagnosis.main is not None else "healthy",
         "summary": diagnosis.summary,
         "findings": [finding_dict(f) for f in diagnosis.findings],
         "top": None

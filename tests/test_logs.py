@@ -76,7 +76,7 @@ def test_accuracy_only_logs_are_read_as_error_rates(tmp_path):
         ("numbers.csv", "1,2,3\n4,5,6\n", "no header row"),
         ("broken.json", '{"log_history": [', "not valid JSON"),
         ("other.json", '{"a": 1}', "neither a HF trainer_state.json"),
-        ("words.csv", "name,city\nann,paris\n", "no numeric columns"),
+        ("words.csv", "name,city\nann,paris\n", "no training curve found"),
     ],
 )
 def test_what_is_not_a_log_is_one_clear_error(tmp_path, name, text, message):
@@ -90,3 +90,201 @@ def test_missing_file_and_unknown_column(tmp_path):
     path = write(tmp_path, "l.csv", "epoch,loss\n1,1.0\n2,0.9\n")
     with pytest.raises(UsageError, match="--val vloss: no such numeric column"):
         read_log(path, val="vloss")
+
+
+# ---------------------------------------------------------------- hand-written text logs
+
+
+def text_log(tmp_path, text, name="train.log"):
+    return read_log(write(tmp_path, name, text))
+
+
+def test_epoch_i_of_n_lines_with_percentages(tmp_path):
+    lines = "".join(
+        f"Epoch [{e}/5], Train Loss: {1 / e:.3f}, Val Loss: {1.1 / e:.3f}, Val Acc: {70 + e}.5%\n" for e in range(1, 6)
+    )
+    log = text_log(tmp_path, "Starting training...\n" + lines + "Done.\n")
+    assert log.format == "text log" and log.x_name == "epoch"
+    assert (log.train.name, log.val.name, log.val_acc.name) == ("train_loss", "val_loss", "val_acc")
+    assert list(log.train.x) == [1, 2, 3, 4, 5] and log.val_acc.y[0] == pytest.approx(0.715)  # 71.5% -> 0.715
+    assert log.source == "read 5 lines like: Epoch [1/5], Train Loss: 1.000, Val Loss: 1.100, Val Acc: 71.5% (line 2)"
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "2025-06-04 17:36:55,374 - INFO - ",
+        "2025-06-04 17:36:55,374 - trainer - INFO - ",
+        "INFO:root:",
+        "[2025-06-04 17:36:55] [INFO] ",
+    ],
+)
+def test_python_logging_prefixes_are_stripped(tmp_path, prefix):
+    lines = "".join(f"{prefix}Epoch {e} - loss: {2 / e:.3f} - val_loss: {2.1 / e:.3f}\n" for e in range(1, 5))
+    log = text_log(tmp_path, lines)
+    assert (log.train.name, log.val.name) == ("loss", "val_loss") and list(log.train.x) == [1, 2, 3, 4]
+    assert "2025" not in log.columns and "info" not in " ".join(log.columns)
+
+
+def test_tqdm_bars_keep_their_last_refresh_per_epoch(tmp_path):
+    epochs = []
+    for e in range(1, 4):
+        refreshes = [
+            f"Epoch {e}: {i * 10}%|{'#' * i}{' ' * (10 - i)}| {i * 5}/50 [00:0{i}<00:10, 4.9it/s, loss={1 / e + 0.1 * (10 - i):.3f}, acc={0.5 + e / 10:.2f}]"
+            for i in range(1, 11)
+        ]
+        epochs.append("\r".join(refreshes) + "\n")
+    log = text_log(tmp_path, "".join(epochs))
+    assert list(log.train.x) == [1, 2, 3]  # one row per epoch: the bar at 50/50
+    assert log.train.y == pytest.approx([1.0, 0.5, 1 / 3], abs=1e-3) and log.train_acc.name == "acc"
+
+
+def test_train_and_val_lines_without_a_role_on_each_key(tmp_path):
+    text = "".join(
+        f"Epoch {e}\nTrain loss={1 / e:.3f} acc={0.5 + e / 20:.3f}\nVal loss={1.2 / e:.3f} acc={0.5 + e / 25:.3f}\n"
+        for e in range(1, 4)
+    )
+    log = text_log(tmp_path, text)
+    assert (log.train.name, log.val.name, log.val_acc.name) == ("train_loss", "val_loss", "val_acc")
+    assert list(log.val.x) == [1, 2, 3]
+
+
+def test_pipe_tables_and_key_value_pairs(tmp_path):
+    table = "".join(f"epoch {e} | loss {1 / e:.3f} | acc {0.5 + e / 20:.2f}\n" for e in range(1, 6))
+    assert list(text_log(tmp_path, table).train.y[:2]) == [1.0, 0.5]
+    pairs = "".join(f"step: {s}, lr: 0.001, loss: {3 / s:.3f}\n" for s in range(10, 60, 10))
+    log = text_log(tmp_path, pairs, "pairs.log")
+    assert log.x_name == "step" and list(log.train.x) == [10, 20, 30, 40, 50] and log.lr.name == "lr"
+
+
+def test_keras_verbose_output(tmp_path):
+    lines = ["Epoch 1/3\n", "19/19 - 12s - loss: 0.9000 - accuracy: 0.5000 - val_loss: 0.9500 - val_accuracy: 0.4800\n"]
+    lines += [
+        "Epoch 2/3\n",
+        "1/19 [>....] - ETA: 9s - loss: 0.80\x08\x08\x08\x0819/19 [=====] - 12s 600ms/step - loss: 0.7000 - accuracy: 0.6000 - val_loss: 0.8000 - val_accuracy: 0.5500\n",
+    ]
+    lines += [
+        "Epoch 3/3\n",
+        "19/19 - 11s - loss: 0.6000 - accuracy: 0.7000 - val_loss: 0.7500 - val_accuracy: 0.6000\n",
+    ]
+    log = text_log(tmp_path, "".join(lines))
+    assert list(log.val.x) == [1, 2, 3] and list(log.val.y) == [0.95, 0.8, 0.75]
+    assert list(log.train.y) == [0.9, 0.7, 0.6]  # the bar's last refresh (19/19), not its running value at 1/19
+
+
+def test_printed_trainer_dicts(tmp_path):
+    text = "\n".join(
+        [
+            "{'loss': 0.9, 'grad_norm': 1.5, 'learning_rate': 5e-05, 'epoch': 0.5}",
+            "{'eval_loss': 0.8, 'eval_accuracy': 0.7, 'eval_runtime': 2.0, 'epoch': 1.0}",
+            "{'loss': 0.6, 'grad_norm': 1.1, 'learning_rate': 2.5e-05, 'epoch': 1.5}",
+            "{'eval_loss': 0.7, 'eval_accuracy': 0.8, 'eval_runtime': 2.0, 'epoch': 2.0}",
+            "{'train_runtime': 50.0, 'train_loss': 0.7, 'epoch': 2.0}",
+        ]
+    )
+    log = text_log(tmp_path, text)
+    assert (log.train.name, log.val.name, log.lr.name) == ("loss", "eval_loss", "learning_rate")
+    assert list(log.train.y) == [0.9, 0.6] and "train_loss" not in log.columns  # the run summary is skipped
+
+
+def test_stray_numbers_are_never_a_header_or_a_curve(tmp_path):
+    counter = (
+        "label counts:\nCounter({4: 4965, 5: 4830, 3: 1200})\nBatch Size: 16\nEpochs: 10\nmodel = Linear(in_features=4, out_features=512)\n"
+        * 3
+    )
+    with pytest.raises(LogError, match="no training curve found; kb looked for lines like 'Epoch") as err:
+        text_log(tmp_path, counter)
+    assert "\n" not in str(err.value) and "4965" not in str(err.value)
+    # a final score without any epoch or step is a result, not a curve
+    with pytest.raises(LogError, match="no training curve found"):
+        text_log(tmp_path, "Loading data\nAccuracy: 1.00, F1-Score: 1.00, FPR: 0.00\n", "score.log")
+
+
+def test_one_progress_line_is_read_but_is_not_yet_a_curve(tmp_path):
+    log = text_log(tmp_path, "options...\n(epoch: 1, iters: 20, time: 14.3, data: 0.06) G_GAN: 2.283 G_L1: 33.917\n")
+    assert log.train is None and "g_gan" in log.columns and log.source.startswith("read 1 line like: (epoch: 1")
+
+
+def test_epoch_counter_that_starts_again_splits_runs(tmp_path):
+    run = lambda n, scale: "".join(
+        f"Epoch {e}/{n}\nloss: {scale / e:.4f} - val_loss: {scale * 1.1 / e:.4f}\n" for e in range(1, n + 1)
+    )
+    log = text_log(tmp_path, run(8, 2.0) + run(5, 1.0))
+    assert len(log.runs) == 1 and log.runs[0] == "epoch 8 -> 1 at line 18"
+    assert list(log.train.x) == [1, 2, 3, 4, 5] and log.train.y[0] == 1.0  # the last run only
+
+
+def test_csv_runs_appended_with_the_header_again_or_a_restarting_counter(tmp_path):
+    first = "epoch,loss,val_loss\n" + "".join(f"{e},{1 / (e + 1):.3f},{1.1 / (e + 1):.3f}\n" for e in range(6))
+    again = "epoch,loss,val_loss\n" + "".join(f"{e},{0.5 / (e + 1):.3f},{0.6 / (e + 1):.3f}\n" for e in range(4))
+    log = read_log(write(tmp_path, "history.csv", first + again))
+    assert log.runs and list(log.train.y) == [0.5, 0.25, 0.167, 0.125]
+    restart = first + "".join(f"{e},{0.5 / (e + 1):.3f},{0.6 / (e + 1):.3f}\n" for e in range(4))  # no header
+    log = read_log(write(tmp_path, "appended.csv", restart))
+    assert log.runs == ("epoch 5 -> 0 at row 7",) and len(log.train) == 4
+
+
+def test_ultralytics_results_sum_the_loss_parts(tmp_path):
+    header = "                  epoch,         train/box_loss,         train/cls_loss,         train/dfl_loss,   metrics/mAP50(B),    metrics/mAP50-95(B),           val/box_loss,           val/cls_loss,           val/dfl_loss,                 lr/pg0\n"
+    rows = "".join(
+        f"{e:>24},{3 / e:>24.4f},{2 / e:>24.4f},{1 / e:>24.4f},{0.1 * e:>24.4f},{0.05 * e:>24.4f},{2.5 / e:>24.4f},{1.5 / e:>24.4f},{1.0 / e:>24.4f},{0.01 / e:>24.5f}\n"
+        for e in range(1, 6)
+    )
+    log = read_log(write(tmp_path, "results.csv", header + rows))
+    assert log.format == "ultralytics results.csv"
+    assert log.train.name == "train/loss (box+cls+dfl)" and log.train.y[0] == pytest.approx(6.0)
+    assert log.val.name == "val/loss (box+cls+dfl)" and log.val_metric.name == "metrics/mAP50-95(B)"
+    assert log.lr.name == "lr/pg0" and log.val_metric.higher_is_better
+
+
+def test_history_saved_by_pandas(tmp_path):
+    data = {"loss": {"0": 1.0, "1": 0.8, "2": 0.7}, "val_loss": {"0": 1.1, "1": 1.0, "2": 1.05}}
+    log = read_log(write(tmp_path, "history.json", json.dumps(data)))
+    assert log.format == "Keras History JSON" and list(log.val.y) == [1.1, 1.0, 1.05]
+
+
+def test_lightning_padding_and_nan_text_through_both_csv_paths(tmp_path):
+    rows = "".join(f"0,{s},{1 / s:.4f},,\n" for s in range(1, 50)) + "0,49,,0.5,0.8\n"
+    log = read_log(write(tmp_path, "metrics.csv", "epoch,step,train_loss,val_loss,val_acc\n" + rows))
+    assert len(log.train) == 49 and list(log.val.y) == [0.5] and not np.isnan(log.train.y).any()
+    with_nan = rows + "1,50,nan,,\n"
+    log = read_log(write(tmp_path, "nan.csv", "epoch,step,train_loss,val_loss,val_acc\n" + with_nan))
+    assert len(log.train) == 50 and np.isnan(log.train.y[-1])  # a logged nan is kept, an empty cell is not
+
+
+def test_long_curves_are_binned_before_the_rules(tmp_path):
+    steps = 50_000
+    rows = "".join(f"{s},{1 / (1 + s / 1000):.5f}\n" for s in range(steps))
+    log = read_log(write(tmp_path, "steps.csv", "step,loss\n" + rows))
+    assert len(log.train) <= 20_000 and "binned" in log.notes[0]
+    assert log.train.y[0] == pytest.approx(np.mean([1 / (1 + s / 1000) for s in range(3)]), rel=1e-4)
+
+
+# ---------------------------------------------------------------- bounded input
+
+
+def test_devices_pipes_and_deep_json_end_in_one_line(tmp_path):
+    with pytest.raises(LogError, match="binary data"):
+        read_log("/dev/zero")
+    with pytest.raises(LogError, match="nested too deeply"):
+        read_log(write(tmp_path, "deep.json", "[" * 100_000 + "]" * 100_000))
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text("epoch,loss\n1,1.0\n2,0.8\n3,0.7\n"))
+    writer.start()
+    log = read_log(fifo)
+    writer.join()
+    assert list(log.train.y) == [1.0, 0.8, 0.7]
+
+
+def test_a_text_pipe_that_never_ends_stops_at_the_cap(tmp_path, monkeypatch):
+    import io
+
+    from kb.diagnosis import logs
+
+    monkeypatch.setattr(logs, "MAX_TEXT_BYTES", 1000)
+    with pytest.raises(LogError, match="more than"):
+        logs._read_capped(tmp_path, io.BytesIO(b"loss: 0.5\n" * 1000), 1000)

@@ -1,7 +1,8 @@
 """`kb diagnose`: read a training log, name what is going wrong with evidence, and point to the pages to read.
 
-A wing of its own: logs (files in, curves out) -> curves (smoothed, aligned) -> rules (findings) -> report
-(text, Markdown, JSON, a figure). It never imports the search engine: the pages a diagnosis names are handed in.
+A wing of its own: logs (files in, curves out: tables, textlogs, columns) -> curves (smoothed, aligned) -> rules,
+endstate, noise, readings (findings) -> verdict (the main finding first) -> report (text, Markdown, JSON, a
+figure). It never imports the search engine: the pages a diagnosis names are handed in.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from pathlib import Path
 
 from ..errors import UsageError
 from .findings import CONFIDENCES, Diagnosis, Event, Finding
-from .logs import LogError, Series, TrainingLog, read_log
-from .rules import diagnose_log
+from .logs import LogError, Series, TrainingLog, read_log, read_text
+from .verdict import diagnose_log, quiet_numpy
 
 
 def diagnose_file(
@@ -26,7 +27,19 @@ def diagnose_file(
     for 2..10 classes); `pages` maps slugs to Pages, for the pages the findings name (kb.Engine passes its own)."""
     if classes is not None and classes < 2:
         raise UsageError(f"--classes must be at least 2 (got {classes})")
-    log = read_log(path, train=train, val=val)
+    with quiet_numpy():
+        log = read_log(path, train=train, val=val)
+    return _diagnosis(log, classes, pages)
+
+
+def diagnose_text(text: str, name: str = "<stdin>", classes: int | None = None, pages: dict | None = None):
+    """Diagnose a log given as text (a paste, a pipe): the same reading as diagnose_file."""
+    with quiet_numpy():
+        log = read_text(text, name)
+    return _diagnosis(log, classes, pages)
+
+
+def _diagnosis(log: TrainingLog, classes: int | None, pages: dict | None) -> Diagnosis:
     findings, summary = diagnose_log(log, classes)
     pages = pages or {}
     named = {slug: pages[slug] for f in findings for slug in f.slugs if slug in pages}
@@ -43,5 +56,7 @@ __all__ = [
     "TrainingLog",
     "diagnose_file",
     "diagnose_log",
+    "diagnose_text",
     "read_log",
+    "read_text",
 ]

@@ -14,6 +14,23 @@ CONFIDENCES = ("high", "medium", "low")
 
 SEVERITY_ORDER = {"problem": 0, "advice": 1}
 
+# What a finding tells the user to do, as tags (--json "advice"): the words the blind labels of the real-log
+# corpus use, so the evaluation can check that no finding gives advice an expert calls wrong for that run.
+ADVICE = (
+    "train-longer",
+    "early-stop",
+    "add-regularization",
+    "lower-lr",
+    "raise-lr",
+    "check-data",
+    "check-leakage",
+    "rebalance-classes",
+)
+
+# Findings that say where a run stands rather than what is wrong: one of them is the headline of a run with no
+# problem ("Plateau since epoch 22"), before "healthy".
+STATE_IDS = ("restarted-runs", "plateau", "still-improving", "val-below-train")
+
 
 @dataclass(frozen=True)
 class Event:
@@ -34,6 +51,7 @@ class Finding:
     slugs: tuple[str, ...]  # concept pages, best first
     data: dict = field(default_factory=dict)  # the evidence as numbers, for --json
     events: tuple[Event, ...] = ()
+    advice: tuple[str, ...] = ()  # what the evidence tells the user to do, from ADVICE
 
     def to_dict(self) -> dict:
         return finding_dict(self)
@@ -53,6 +71,14 @@ class Diagnosis:
     @property
     def healthy(self) -> bool:
         return not self.problems and not any(f.id == "not-enough-data" for f in self.findings)
+
+    @property
+    def main(self) -> Finding | None:
+        """The headline: the first finding when it is a problem, several runs in one log, or where a run with no
+        problem stands (a plateau, still improving); None for a healthy run. Findings come main first."""
+        if self.findings and (self.findings[0].severity == "problem" or self.findings[0].id in STATE_IDS):
+            return self.findings[0]
+        return None
 
     @property
     def top_page(self):

@@ -1,70 +1,39 @@
-"""Training logs in, one normalized set of curves out: `read_log(path)` -> `TrainingLog`.
+"""Training logs in, one normalized set of curves out: `read_log(path)` (or `read_text(text)`) -> `TrainingLog`.
 
-Readers: Keras CSVLogger CSV and History JSON, Lightning CSVLogger metrics.csv, Hugging Face Trainer
-trainer_state.json, TensorBoard event files (through the optional `tensorboard` package), and plain CSV/TSV/JSON
-lines. Every format becomes a table of rows (one dict per logged row); the same column mapping then picks the
-training and validation curves. An empty cell means "not logged in this row" (Lightning pads its rows that way);
-a cell reading nan/inf is a logged non-finite value, which is exactly what diagnose looks for.
+Formats: Keras CSVLogger CSV and History JSON, Lightning CSVLogger metrics.csv, Hugging Face trainer_state.json,
+ultralytics results.csv, TensorBoard event files (through the optional `tensorboard` package), plain CSV/TSV/JSON
+lines, and hand-written text logs (kb.diagnosis.textlogs). Each becomes a Table of columns (kb.diagnosis.tables);
+a counter that starts again splits it into runs and the last run is kept; the column mapping
+(kb.diagnosis.columns) then picks the training and validation curves, the metrics and the learning rate. A curve
+of more than MAX_POINTS points is binned into means, so every rule after this works on bounded arrays.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import KbError, UsageError
+from . import columns as cols
+from .tables import Table, TableError, number, read_delimited, read_json, read_tensorboard, sniff_header
+from .textlogs import LOOKED_FOR
+from .textlogs import read_text as read_text_table
 
-MAX_LOG_BYTES = 200 * 1024 * 1024  # a bigger "log" is almost certainly the wrong file
+MAX_TABLE_BYTES = 300 * 1024 * 1024  # a CSV is streamed into arrays (~2-3x its size in memory at most)
+MAX_TEXT_BYTES = 64 * 1024 * 1024  # JSON and text are read whole: a bigger one is almost surely the wrong file
+MAX_POINTS = 20_000  # longer curves are binned into this many means before the rules run
 EXPECTED = (
-    "expected a CSV/TSV with a header row (Keras CSVLogger, Lightning metrics.csv, your own), JSON "
-    "(Keras History, HF trainer_state.json), JSON lines, or a TensorBoard event file"
+    "expected a CSV/TSV with a header row (Keras CSVLogger, Lightning metrics.csv, ultralytics results.csv), JSON "
+    "(Keras History, HF trainer_state.json), JSON lines, a TensorBoard event file, or a text log"
 )
-STEP_NAMES = ("step", "global_step", "steps", "iteration", "iter", "it", "batch", "trainer_global_step")
-EPOCH_NAMES = ("epoch", "epochs")
-VAL_TOKENS = {"val", "valid", "validation", "eval", "evaluation", "test", "dev", "holdout"}
-TRAIN_TOKENS = {"train", "training", "tr"}
-ACC_TOKENS = {"acc", "accuracy", "top1", "top1acc"}
-# Columns that are numbers but never a curve to diagnose (HF's end-of-run summary, throughput, schedules).
-NOT_METRICS = re.compile(
-    r"(^|_)(lr|learning_rate|grad_norm|runtime|samples_per_second|steps_per_second|"
-    r"total_flos|flos|time|timestamp|wall|momentum|weight_decay)($|_)"
-)
-TRAIN_PREFERENCE = (
-    "loss",
-    "train_loss",
-    "training_loss",
-    "train/loss",
-    "loss/train",
-    "train_loss_step",
-    "train_loss_epoch",
-    "epoch_loss",
-)
-VAL_PREFERENCE = (
-    "val_loss",
-    "eval_loss",
-    "validation_loss",
-    "valid_loss",
-    "val/loss",
-    "eval/loss",
-    "loss/val",
-    "loss/validation",
-    "validation/epoch_loss",
-    "val_loss_epoch",
-    "test_loss",
-)
+MIN_POINTS = 3
 
-
-class LogError(KbError):
-    """A log file kb cannot read: one line saying what it expected."""
-
-    exit_code = 2
+LogError = TableError  # one class for "kb cannot read this log" (exit code 2), wherever it is raised
 
 
 @dataclass(frozen=True)
@@ -75,7 +44,8 @@ class Series:
     x: np.ndarray
     y: np.ndarray
     epoch: np.ndarray | None = None
-    higher_is_better: bool = False  # accuracy; diagnose turns it into an error rate (1 - accuracy)
+    higher_is_better: bool = False  # accuracy, F1, mAP: diagnose reads the error (1 - value) as the loss
+    unbounded: bool = False  # an RL return or score: higher is better, with no fixed top
 
     def __len__(self) -> int:
         return len(self.y)
@@ -86,51 +56,124 @@ class TrainingLog:
     path: Path
     format: str  # human label, e.g. "Keras CSVLogger", "TensorBoard events"
     x_name: str  # "epoch", "step" or "row"
-    columns: tuple[str, ...]  # every numeric metric column or tag found
+    columns: tuple[str, ...]  # every numeric column or tag found
     train: Series | None
     val: Series | None
     train_acc: Series | None = None
     val_acc: Series | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    series: dict = field(default_factory=dict)  # every numeric column of the (last) run, as a Series
+    val_metric: Series | None = None  # the validation metric an expert reads first (mAP, macro F1, accuracy...)
+    lr: Series | None = None
+    runs: tuple[str, ...] = ()  # where the counter started again ("epoch 29 -> 0 at line 120"); () for one run
+    source: str = ""  # text logs: which lines were read
 
 
-# ---------------------------------------------------------------- entry point
+# ---------------------------------------------------------------- entry points
 
 
 def read_log(path: str | Path, train: str | None = None, val: str | None = None) -> TrainingLog:
-    """Read any supported training log (a file, or a directory holding one); `train`/`val` name columns."""
+    """Read any supported training log (a file, a pipe, or a directory holding one; "-" is standard input);
+    `train`/`val` name columns."""
+    if str(path) == "-":
+        import sys
+
+        return read_text(_read_capped(Path("<stdin>"), sys.stdin.buffer, MAX_TEXT_BYTES).decode("utf-8", "replace"))
     path = Path(path)
     if not path.exists():
         raise UsageError(f"no such file or directory: {path}")
     if path.is_dir():
         if any(path.rglob("events.out.tfevents*")):  # every sub-run: Keras writes train/ and validation/
-            return _from_series(path, "TensorBoard events", *_read_tensorboard(path), train=train, val=val)
+            return _from_tensorboard(path, train, val)
         path = _find_log_in(path)
     if path.name.startswith("events.out.tfevents"):
-        return _from_series(path, "TensorBoard events", *_read_tensorboard(path.parent), train=train, val=val)
+        return _from_tensorboard(path.parent, train, val)
     try:
-        size = path.stat().st_size
-        if size > MAX_LOG_BYTES:
-            raise LogError(f"{path}: {size / 1e6:.0f} MB is too big for a training log; {EXPECTED}")
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            head = stream.read(65536)
+            _check_head(path, head)
+            size = path.stat().st_size if stat.S_ISREG(path.stat().st_mode) else None
+            text_head = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+            header = None if text_head.lstrip().startswith(("{", "[")) else sniff_header(text_head)
+            if header is not None:
+                if (size or 0) > MAX_TABLE_BYTES:
+                    raise LogError(f"{path}: {size / 1e6:.0f} MB is too big for a training log; {EXPECTED}")
+                if size is None:  # a pipe or a device: bounded like text
+                    source = _capped_stream(path, head, stream, MAX_TEXT_BYTES)
+                else:
+                    stream.seek(0)
+                    source = stream
+                fmt = _table_format(path, header[0], header[1])
+                table = read_delimited(path, source, header[0], header[1], fmt)
+                return _from_table(path, table, train, val)
+            if (size or 0) > MAX_TEXT_BYTES:
+                raise LogError(
+                    f"{path}: {size / 1e6:.0f} MB of JSON or text; kb reads at most {MAX_TEXT_BYTES // 2**20} MB of "
+                    f"those (diagnose the end: tail -c 50000000 {path.name} > end.log)"
+                )
+            raw = head + _read_capped(path, stream, MAX_TEXT_BYTES - len(head))
     except OSError as exc:
         raise LogError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if not raw.strip():
+    return read_text(raw.decode("utf-8", errors="replace"), path, train=train, val=val)
+
+
+def read_text(text: str, path: str | Path = "<stdin>", train: str | None = None, val: str | None = None):
+    """A log already in memory (a paste, `kb ask` on a piped log): JSON, CSV or a text log."""
+    path = Path(path)
+    text = text.lstrip("\ufeff")
+    if not text.strip():
         raise LogError(f"{path}: empty file; {EXPECTED}")
-    if b"\x00" in raw[:4096]:
+    if text.lstrip().startswith(("{", "[")):
+        table = read_json(path, text)
+        if table is not None:
+            return _from_table(path, table, train, val)
+    header = sniff_header(text)
+    if header is not None:
+        import io
+
+        stream = io.BytesIO(text.encode("utf-8"))
+        table = read_delimited(path, stream, header[0], header[1], _table_format(path, header[0], header[1]))
+        return _from_table(path, table, train, val)
+    table = read_text_table(text)
+    if table is None:
+        first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        cells = [c for c in re.split(r"[,;\t ]+", first) if c]
+        if len(cells) >= 2 and all(number(c) is not None for c in cells):
+            raise LogError(
+                f"{path}: a table of numbers with no header row naming its columns (first line: {first[:60]!r})"
+            )
+        raise LogError(f"{path}: no training curve found; {LOOKED_FOR}")
+    return _from_table(path, table, train, val)
+
+
+def _check_head(path: Path, head: bytes) -> None:
+    if not head.strip():
+        raise LogError(f"{path}: empty file; {EXPECTED}")
+    if b"\x00" in head[:4096]:
         raise LogError(f"{path}: binary data, not a training log; {EXPECTED}")
-    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
-    fmt, rows = _parse_text(path, text)
-    return _from_rows(path, fmt, rows, train=train, val=val)
+
+
+def _read_capped(path: Path, stream, limit: int) -> bytes:
+    """The rest of a file, pipe or device, refusing more than `limit` bytes (/dev/zero never ends)."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise LogError(f"{path}: more than {MAX_TEXT_BYTES // 2**20} MB of text; {EXPECTED}")
+    return data
+
+
+def _capped_stream(path: Path, head: bytes, stream, limit: int):
+    import io
+
+    return io.BytesIO(head + _read_capped(path, stream, limit - len(head)))
 
 
 def _find_log_in(directory: Path) -> Path:
     """A run directory: Lightning's metrics.csv or HF's trainer_state.json (the newest), else its only log file."""
-    for name in ("metrics.csv", "trainer_state.json"):
+    for name in ("metrics.csv", "trainer_state.json", "results.csv"):
         found = sorted(directory.rglob(name), key=lambda p: p.stat().st_mtime)
         if found:
             return found[-1]
-    candidates = [p for ext in ("*.csv", "*.tsv", "*.jsonl", "*.json") for p in directory.glob(ext)]
+    candidates = [p for ext in ("*.csv", "*.tsv", "*.jsonl", "*.json", "*.log") for p in directory.glob(ext)]
     if len(candidates) == 1:
         return candidates[0]
     names = ", ".join(sorted(p.name for p in candidates))
@@ -138,172 +181,106 @@ def _find_log_in(directory: Path) -> Path:
     raise LogError(f"{directory}: no training log found in this directory ({why})")
 
 
-# ---------------------------------------------------------------- text formats -> rows
-
-
-def _parse_text(path: Path, text: str) -> tuple[str, list[dict]]:
-    stripped = text.lstrip()
-    if stripped.startswith(("{", "[")):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            rows = _json_lines(text)
-            if rows is not None:
-                return "JSON lines", rows
-            raise LogError(
-                f"{path}: not valid JSON (line {exc.lineno}: {exc.msg}); is the file truncated? {EXPECTED}"
-            ) from None
-        return _from_json(path, data)
-    return _from_delimited(path, text)
-
-
-def _json_lines(text: str) -> list[dict] | None:
-    rows = []
-    lines = [line for line in text.splitlines() if line.strip()]
-    for i, line in enumerate(lines):
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            if i == len(lines) - 1 and rows:  # a run killed mid-write leaves a half line: keep the rest
-                break
-            return None
-        if not isinstance(row, dict):
-            return None
-        rows.append(row)
-    return rows
-
-
-def _from_json(path: Path, data) -> tuple[str, list[dict]]:
-    if isinstance(data, dict) and isinstance(data.get("log_history"), list):
-        # HF Trainer: one entry per logging/eval event; the last one is the run summary (train_runtime, mean loss).
-        rows = [dict(e) for e in data["log_history"] if isinstance(e, dict) and "train_runtime" not in e]
-        # logging_nan_inf_filter (on by default) logs a nan/inf step as the window's running mean, often 0.0;
-        # the gradient norm logged beside it still shows the truth
-        for row in rows:
-            grad = _number(row.get("grad_norm"))
-            if grad is not None and not math.isfinite(grad) and _number(row.get("loss")) is not None:
-                row["loss"] = math.nan
-        return "Hugging Face trainer_state.json", rows
-    if isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values()):
-        # Keras History.history: {"loss": [...], "val_loss": [...]}, one value per epoch, epochs counted from 1.
-        length = max(len(v) for v in data.values())
-        rows = [{"epoch": i + 1, **{k: v[i] for k, v in data.items() if i < len(v)}} for i in range(length)]
-        return "Keras History JSON", rows
-    if isinstance(data, dict) and isinstance(data.get("history"), dict):
-        return _from_json(path, data["history"])
-    if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
-        return "JSON records", data
-    raise LogError(
-        f"{path}: JSON, but neither a HF trainer_state.json (log_history), a Keras History dict "
-        f'({{"loss": [...]}}) nor a list of records; {EXPECTED}'
-    )
-
-
-def _from_delimited(path: Path, text: str) -> tuple[str, list[dict]]:
-    first = text.splitlines()[0]
-    delimiter = "\t" if "\t" in first else ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        table = [row for row in reader if row]
-    except csv.Error as exc:
-        raise LogError(f"{path}: unreadable as CSV ({exc}); {EXPECTED}") from None
-    header = [h.strip() for h in table[0]]
-    if len(header) < 2 or any(_number(h) is not None for h in header if h):
-        raise LogError(f"{path}: no header row with column names (first line: {first[:60]!r}); {EXPECTED}")
-    rows = [{h: cell for h, cell in zip(header, row) if h} for row in table[1:]]
+def _table_format(path: Path, header: list[str], delimiter: str) -> str:
     names = {h.lower() for h in header}
+    if cols.is_ultralytics(header):
+        return "ultralytics results.csv"
     if path.name == "metrics.csv" and {"epoch", "step"} <= names:
-        fmt = "Lightning CSVLogger"
-    elif header[0].lower() == "epoch" and ("loss" in names or any(n.endswith("loss") for n in names)):
-        fmt = "Keras CSVLogger" if delimiter == "," else "TSV"
-    else:
-        fmt = "TSV" if delimiter == "\t" else "CSV"
-    return fmt, rows
+        return "Lightning CSVLogger"
+    if header[0].lower() == "epoch" and any("loss" in n for n in names):
+        return "Keras CSVLogger" if delimiter == "," else "TSV"
+    return "TSV" if delimiter == "\t" else "CSV"
 
 
-def _number(value) -> float | None:
-    """A cell as a float (nan/inf kept), or None when empty or not a number."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            return float(text)
-        except ValueError:
-            return None
-    return None
+# ---------------------------------------------------------------- table -> runs -> series
 
 
-# ---------------------------------------------------------------- rows -> series
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-
-
-def _tokens(name: str) -> list[str]:
-    return [t for t in _norm(name).split("_") if t]
-
-
-def _x_columns(names: list[str]) -> tuple[str | None, str | None]:
-    by_norm = {_norm(n): n for n in names}
-    step = next((by_norm[n] for n in STEP_NAMES if n in by_norm), None)
-    epoch = next((by_norm[n] for n in EPOCH_NAMES if n in by_norm), None)
-    return step, epoch
-
-
-def _from_rows(path: Path, fmt: str, rows: list[dict], train: str | None, val: str | None) -> TrainingLog:
-    if not rows:
+def _from_table(path: Path, table: Table, train: str | None, val: str | None) -> TrainingLog:
+    if not table.rows:
         raise LogError(f"{path}: a header but no rows of values; nothing to diagnose yet")
-    names: list[str] = []
-    for row in rows:
-        names += [k for k in row if k not in names]
-    step_col, epoch_col = _x_columns(names)
-    x_col, x_name = (step_col, "step") if step_col else (epoch_col, "epoch") if epoch_col else (None, "row")
+    step_col, epoch_col = cols.counters(table.names)
+    table, runs = _last_run(table, step_col, epoch_col)
+    # the x axis: step when (nearly) every row has one, else epoch, else the row number
+    covered = lambda name: name is not None and np.isfinite(table.values[name]).mean() >= 0.9
+    x_col, x_name = (
+        (step_col, "step") if covered(step_col) else (epoch_col, "epoch") if covered(epoch_col) else (None, "row")
+    )
+    x_all = table.values[x_col] if x_col else np.arange(1, table.rows + 1, dtype=float)
     series: dict[str, Series] = {}
-    for name in names:
+    notes: list[str] = []
+    for name in table.names:
         if name in (step_col, epoch_col):
             continue
-        xs, ys, epochs = [], [], []
-        for i, row in enumerate(rows):
-            y = _number(row.get(name))
-            x = _number(row.get(x_col)) if x_col else float(i + 1)
-            if y is None or x is None or not math.isfinite(x):
-                continue
-            xs.append(x)
-            ys.append(y)
-            epochs.append(_number(row.get(epoch_col)) if epoch_col and x_col != epoch_col else None)
-        if ys:
-            epoch = (
-                np.array([math.nan if e is None else e for e in epochs]) if epoch_col and x_col != epoch_col else None
-            )
-            series[name] = Series(name, np.array(xs, float), np.array(ys, float), epoch)
-    return _from_series(path, fmt, x_name, series, train=train, val=val)
+        keep = table.logged(name) & np.isfinite(x_all)
+        if not keep.any():
+            continue
+        epoch = table.values[epoch_col][keep] if epoch_col and x_col != epoch_col else None
+        series[name] = _binned(Series(name, x_all[keep], table.values[name][keep], epoch), notes)
+    return _from_series(path, table.format, x_name, series, train, val, notes, runs, table.used)
 
 
-def _role(name: str) -> tuple[str | None, str | None]:
-    """(kind, role) of a column: kind 'loss' or 'acc' (None: not a curve), role 'train' or 'val'."""
-    norm = _norm(name)
-    tokens = set(_tokens(name))
-    if NOT_METRICS.search(norm):
-        return None, None
-    kind = "loss" if any("loss" in t for t in tokens) else "acc" if tokens & ACC_TOKENS else None
-    if kind is None:
-        return None, None
-    role = "val" if tokens & VAL_TOKENS else "train"
-    return kind, role
+def _binned(series: Series, notes: list[str]) -> Series:
+    """The series binned to MAX_POINTS (said in a note), as soon as it is made: one full-size copy at a time."""
+    binned = bin_series(series)
+    if len(binned) < len(series):
+        size = math.ceil(len(series) / MAX_POINTS)
+        notes.append(f"{series.name}: {len(series):,} points binned into {len(binned):,} means of {size}")
+    return binned
 
 
-def _pick(candidates: list[str], preference: tuple[str, ...], series: dict[str, Series]) -> str | None:
-    """The preferred name first (`loss` before `train_loss_epoch`), then the curve with the most points."""
-    rank: dict[str, int] = {}
-    for i, name in enumerate(preference):
-        rank.setdefault(_norm(name), i)
-    return min(candidates, key=lambda n: (rank.get(_norm(n), len(preference)), -len(series[n]), n), default=None)
+def _last_run(table: Table, step_col: str | None, epoch_col: str | None) -> tuple[Table, tuple[str, ...]]:
+    """Runs appended to one log (a counter that starts again, or the header repeated): keep the last."""
+    starts = set(table.restart_rows)
+    why: dict[int, str] = {r: "the header again" for r in table.restart_rows}
+    for name, label in ((epoch_col, "epoch"), (step_col, "step")):
+        if name is None:
+            continue
+        values = table.values[name]
+        rows = np.nonzero(~np.isnan(values))[0]
+        drops = np.nonzero(np.diff(values[rows]) < 0)[0]
+        for d in drops:
+            row = int(rows[d + 1])
+            starts.add(row)
+            why.setdefault(row, f"{label} {_num(values[rows[d]])} -> {_num(values[row])}")
+    starts.discard(0)
+    if not starts:
+        return table, ()
+    where = "line" if table.lines is not None else "row"
+    runs = tuple(
+        f"{why[r]} at {where} {int(table.lines[r]) if table.lines is not None else r + 1}" for r in sorted(starts)
+    )
+    return table.select(max(starts)), runs
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def bin_series(s: Series, limit: int = MAX_POINTS) -> Series:
+    """Consecutive points averaged in bins so at most `limit` remain (a nan or inf stays visible in its bin)."""
+    n = len(s)
+    if n <= limit:
+        return s
+    size = math.ceil(n / limit)
+    usable = n - n % size
+    shape = (usable // size, size)
+
+    def binned(a: np.ndarray, last: bool = False) -> np.ndarray:
+        head = a[:usable].reshape(shape)
+        out = head[:, -1] if last else head.mean(axis=1)
+        if usable < n:
+            out = np.append(out, a[usable:][-1] if last else a[usable:].mean())
+        return out
+
+    epoch = binned(s.epoch, last=True) if s.epoch is not None else None
+    with np.errstate(invalid="ignore"):
+        return Series(s.name, binned(s.x), binned(s.y), epoch, s.higher_is_better, s.unbounded)
+
+
+def _from_tensorboard(directory: Path, train, val) -> TrainingLog:
+    raw = read_tensorboard(directory)
+    series = {name: Series(name, x, y) for name, (x, y) in raw.items()}
+    return _from_series(directory, "TensorBoard events", "step", series, train, val, [], (), "")
 
 
 def _resolve(column: str, series: dict[str, Series], option: str, path: Path) -> str:
@@ -317,36 +294,62 @@ def _resolve(column: str, series: dict[str, Series], option: str, path: Path) ->
     )
 
 
-def _from_series(
-    path: Path, fmt: str, x_name: str, series: dict[str, Series], train: str | None, val: str | None
-) -> TrainingLog:
+def _oriented(s: Series) -> Series:
+    """A metric curve marked with its direction (accuracy, F1, mAP: higher is better)."""
+    k = cols.kind(s.name)
+    if k in ("acc", "higher"):
+        return Series(s.name, s.x, s.y, s.epoch, higher_is_better=True, unbounded=cols.unbounded(s.name))
+    return s
+
+
+def _from_series(path, fmt, x_name, series, train, val, notes, runs, source) -> TrainingLog:
     if not series:
         raise LogError(f"{path}: no numeric columns; {EXPECTED}")
-    roles = {name: _role(name) for name in series}
-    loss = {r: [n for n, kr in roles.items() if kr == ("loss", r)] for r in ("train", "val")}
-    acc = {r: [n for n, kr in roles.items() if kr == ("acc", r)] for r in ("train", "val")}
-    train_name = _resolve(train, series, "--train", path) if train else _pick(loss["train"], TRAIN_PREFERENCE, series)
-    val_name = _resolve(val, series, "--val", path) if val else _pick(loss["val"], VAL_PREFERENCE, series)
-    train_acc = _pick(acc["train"], ("accuracy", "acc", "train_acc", "train_accuracy"), series)
-    val_acc = _pick(acc["val"], ("val_accuracy", "val_acc", "eval_accuracy"), series)
-    notes: list[str] = []
+    notes = list(notes)
+    series = {name: _binned(s, notes) for name, s in series.items()}  # TensorBoard's come here whole
+    names = list(series)
+    if cols.is_ultralytics(names):  # YOLO minimizes the sum of its loss parts: that sum is the loss to read
+        for role, parts in cols.ultralytics_parts(names).items():
+            usable = [p for p in parts if len(series[p]) == len(series[parts[0]])] if parts else []
+            if usable:
+                first = series[usable[0]]
+                total = np.sum([series[p].y for p in usable], axis=0)
+                name = cols.summed_name(role, usable)
+                series[name] = Series(name, first.x, total, first.epoch)
+    kinds = {name: cols.kind(name) for name in series}
+    roles = {name: cols.role(name) for name in series}
+    sizes = {name: len(s) for name, s in series.items()}
+
+    def of(kind: str, role: str) -> list[str]:
+        return [n for n in series if kinds[n] == kind and roles[n] == role]
+
+    summed = {r: [n for n in series if n.startswith(f"{r}/loss (")] for r in ("train", "val")}
+    loss = {r: summed[r] or of("loss", r) for r in ("train", "val")}
+    train_name = (
+        _resolve(train, series, "--train", path) if train else cols.pick(loss["train"], cols.TRAIN_PREFERENCE, sizes)
+    )
+    val_name = _resolve(val, series, "--val", path) if val else cols.pick(loss["val"], cols.VAL_PREFERENCE, sizes)
+    train_acc = cols.pick(of("acc", "train"), ("accuracy", "acc", "train_acc", "train_accuracy"), sizes)
+    val_acc = cols.pick(of("acc", "val"), ("val_accuracy", "val_acc", "eval_accuracy"), sizes)
+    val_metric = cols.pick_metric(of("acc", "val") + of("higher", "val") + of("lower", "val"), sizes)
+    lr = cols.pick([n for n in series if kinds[n] == "lr"], ("lr", "learning_rate", "lr/pg0", "lr-adam"), sizes)
     if train_name is None and val_name is None:
-        if train_acc or val_acc:  # accuracy only: diagnose the error rate instead
-            train_name, val_name = train_acc, val_acc
-            notes.append("no loss column: diagnosing the error rate (1 - accuracy) instead")
-        else:
+        metric = {r: cols.pick_metric(of("acc", r) + of("higher", r) + of("lower", r), sizes) for r in ("train", "val")}
+        if metric["train"] or metric["val"]:  # no loss: diagnose the metric (accuracy -> error rate) instead
+            train_name, val_name = metric["train"], metric["val"]
+            shown = ", ".join(n for n in (train_name, val_name) if n)
+            if cols.unbounded(train_name or val_name):
+                notes.append(f"no loss column: diagnosing {shown} instead (a return: higher is better)")
+            elif cols.kind(train_name or val_name) == "lower":
+                notes.append(f"no loss column: diagnosing {shown} instead (lower is better)")
+            else:
+                notes.append(f"no loss column: diagnosing the error rate (1 - value) of {shown} instead")
+        elif fmt != "text log" or max(sizes.values()) >= MIN_POINTS:  # a line or two of text: "not enough data"
             raise LogError(
-                f"{path}: no loss or accuracy column found (columns: {', '.join(series)}); "
+                f"{path}: no loss or accuracy column found (columns: {', '.join(list(series)[:12])}); "
                 f"name the curves with --train COL and --val COL"
             )
-    chosen = {}
-    for role, name in (("train", train_name), ("val", val_name)):
-        if name is None:
-            continue
-        s = series[name]
-        if _role(name)[0] == "acc":
-            s = Series(s.name, s.x, s.y, s.epoch, higher_is_better=True)
-        chosen[role] = s
+    chosen = {role: _oriented(series[name]) for role, name in (("train", train_name), ("val", val_name)) if name}
     return TrainingLog(
         path=path,
         format=fmt,
@@ -354,51 +357,15 @@ def _from_series(
         columns=tuple(series),
         train=chosen.get("train"),
         val=chosen.get("val"),
-        train_acc=series.get(train_acc) if train_acc else None,
-        val_acc=series.get(val_acc) if val_acc else None,
+        train_acc=_oriented(series[train_acc]) if train_acc else None,
+        val_acc=_oriented(series[val_acc]) if val_acc else None,
         notes=tuple(notes),
+        series=series,
+        val_metric=_oriented(series[val_metric]) if val_metric else None,
+        lr=series[lr] if lr else None,
+        runs=runs,
+        source=source,
     )
 
 
-# ---------------------------------------------------------------- TensorBoard
-
-
-def _read_tensorboard(directory: Path) -> tuple[str, dict[str, Series]]:
-    """Every scalar under a run directory; tags of sub-runs (Keras writes train/ and validation/) get a prefix."""
-    try:
-        from tensorboard.backend.event_processing import event_accumulator
-        from tensorboard.util import tensor_util
-    except ImportError:
-        raise KbError(
-            "reading TensorBoard event files needs the tensorboard package: pip install 'kb-ml[tensorboard]'"
-        ) from None
-    series: dict[str, Series] = {}
-    run_dirs = sorted({p.parent for p in directory.rglob("events.out.tfevents*")}) or [directory]
-    for run_dir in run_dirs:
-        prefix = "" if run_dir == directory else f"{run_dir.relative_to(directory).as_posix()}/"
-        acc = event_accumulator.EventAccumulator(
-            str(run_dir), size_guidance={event_accumulator.SCALARS: 0, event_accumulator.TENSORS: 0}
-        )
-        try:
-            acc.Reload()
-        except Exception as exc:  # noqa: BLE001  (a corrupt file: the reader's own error, in one line)
-            raise LogError(f"{run_dir}: unreadable TensorBoard event file ({type(exc).__name__}: {exc})") from None
-        tags = acc.Tags()
-        for tag in tags.get("scalars", []):
-            events = acc.Scalars(tag)
-            series[prefix + tag] = Series(
-                prefix + tag, np.array([e.step for e in events], float), np.array([e.value for e in events], float)
-            )
-        for tag in tags.get("tensors", []):  # TF2 summaries store scalars as 0-d tensors
-            values = [(e.step, tensor_util.make_ndarray(e.tensor_proto)) for e in acc.Tensors(tag)]
-            values = [(s, float(v)) for s, v in values if getattr(v, "size", 0) == 1 and v.dtype.kind in "fiu"]
-            if values:
-                series[prefix + tag] = Series(
-                    prefix + tag, np.array([s for s, _ in values], float), np.array([v for _, v in values], float)
-                )
-    if not series:
-        raise LogError(
-            f"{directory}: TensorBoard event files without scalar summaries (log them with "
-            f"SummaryWriter.add_scalar or tf.summary.scalar)"
-        )
-    return "step", series
+__all__ = ["KbError", "LogError", "MAX_POINTS", "Series", "TrainingLog", "bin_series", "read_log", "read_text"]

@@ -69,21 +69,22 @@ def sparkline_chart(diagnosis: Diagnosis, width: int = CHART_WIDTH) -> list[str]
         finite = y[np.isfinite(y)]
         log_scale = bool(len(finite) and finite.min() > 0 and finite.max() / finite.min() > 100)
         transform = np.log10 if log_scale else (lambda v: v)
-        cells = [" "] * width
-        bins: dict[int, list[float]] = {}
-        for xi, yi in zip(x, y):
-            col = _column(xi, lo, hi, width)
-            if not math.isfinite(yi):
-                cells[col] = NON_FINITE_MARK
-            else:
-                bins.setdefault(col, []).append(yi)
+        columns = (
+            np.minimum(width - 1, ((x - lo) / (hi - lo) * width).astype(int)) if hi > lo else np.zeros(len(x), int)
+        )
+        ok = np.isfinite(y)
+        counts = np.bincount(columns[ok], minlength=width)
+        sums = np.bincount(columns[ok], weights=y[ok], minlength=width)
+        cells = np.full(width, " ", dtype="<U1")
         if len(finite):
             s_lo, s_hi = float(transform(finite.min())), float(transform(finite.max()))
-            for col, values in bins.items():
-                if cells[col] == NON_FINITE_MARK:
-                    continue
-                level = 0.5 if s_hi <= s_lo else (float(transform(np.mean(values))) - s_lo) / (s_hi - s_lo)
-                cells[col] = BARS[max(0, min(len(BARS) - 1, int(level * (len(BARS) - 1) + 0.5)))]
+            filled = counts > 0
+            means = sums[filled] / counts[filled]
+            level = np.full(filled.sum(), 0.5) if s_hi <= s_lo else (transform(means) - s_lo) / (s_hi - s_lo)
+            bars = np.clip((level * (len(BARS) - 1) + 0.5).astype(int), 0, len(BARS) - 1)
+            cells[filled] = np.array(list(BARS))[bars]
+        cells[np.unique(columns[~ok])] = NON_FINITE_MARK
+        cells = list(cells)
         if log_scale:
             log_lines.append(series.name)
         lines.append(f"  {series.name:<{name_width}}  {''.join(cells)}  {_short(y[0])} -> {_short(y[-1])}")
@@ -119,19 +120,25 @@ def _short(v: float) -> str:
 def _header(diagnosis: Diagnosis) -> list[str]:
     log = diagnosis.log
     cols = ", ".join(f"{role}: {s.name}" for role, s in (("train", log.train), ("val", log.val)) if s is not None)
-    lines = [f"{log.path.name}  ({log.format}; {cols})"]
+    lines = [f"{log.path.name}  ({log.format}{'; ' + cols if cols else ''})"]
+    lines += [log.source] if log.source else []
     lines += [f"note: {note}" for note in log.notes]
     lines.append(diagnosis.summary)
     return lines
 
 
 def _verdict(diagnosis: Diagnosis) -> str:
-    problems = diagnosis.problems
-    if diagnosis.healthy:
-        return "No problem found: the run looks healthy." + (" Worth knowing:" if diagnosis.findings else "")
-    if any(f.id == "not-enough-data" for f in diagnosis.findings):
+    problems, main = diagnosis.problems, diagnosis.main
+    counted = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    if main is not None and main.id == "not-enough-data":
         return "Cannot diagnose yet:"
-    return f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found:"
+    if main is not None and main.id == "restarted-runs":
+        return f"Several runs in one log; in the last one, {counted.replace('0 problems', 'no problem')} found:"
+    if diagnosis.healthy:
+        if main is not None:
+            return "No problem found: the run looks healthy. Where it stands:"
+        return "No problem found: the run looks healthy." + (" Worth knowing:" if diagnosis.findings else "")
+    return f"{counted} found{', the main one first' if len(problems) > 1 else ''}:"
 
 
 def _finding_lines(number: int, finding: Finding, pages: dict) -> list[str]:
@@ -248,7 +255,8 @@ def save_plot(diagnosis: Diagnosis, path: str | Path) -> Path:
                 fontsize=8,
                 color=color,
             )
-    ax_loss.set_ylabel("error rate" if diagnosis.log.notes else "loss")
+    first = diagnosis.log.train or diagnosis.log.val
+    ax_loss.set_ylabel(first.name if first is not None and first.higher_is_better else "loss")
     ax_loss.legend(loc="upper right", fontsize=8)
     if has_acc:
         axes[1][0].set_ylabel("accuracy")

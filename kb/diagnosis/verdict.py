@@ -1,0 +1,128 @@
+"""One verdict for a log: run every rule (kb.diagnosis.rules, endstate, noise, readings) in the order an expert
+reads a run, and put the main finding first: several runs in one log, else the most serious problem, else where
+the run stands (plateau, still improving), else healthy."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+
+from . import endstate, noise, readings, rules
+from .curves import MIN_POINTS, Context, fmt, scale_top
+from .findings import Finding
+from .logs import TrainingLog
+
+PROBLEM_ORDER = (
+    "non-finite",
+    "divergence",
+    "not-learning",
+    "not-decreasing",
+    "metric-gap",
+    "overfitting",
+    "val-below-train",
+    "underfitting",
+    "plateau",
+    "noisy",
+    "spikes",
+    "not-enough-data",
+)
+ADVICE_ORDER = ("restarted-runs", "plateau", "still-improving", "val-below-train", "spikes", "noisy")
+
+
+@contextmanager
+def quiet_numpy():
+    """numpy's warnings (an all-nan slice, a division by zero) never reach stderr: the rules check what they use."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def diagnose_log(log: TrainingLog, classes: int | None = None) -> tuple[list[Finding], str]:
+    """Run every rule on a log that is already read; findings come main first, then problems, then advice."""
+    with quiet_numpy():
+        ctx = Context(log, classes)
+        return _order(_findings(ctx)), _summary(ctx)
+
+
+def _findings(ctx: Context) -> list[Finding | None]:
+    found = [readings.restarted_runs(ctx), rules.non_finite(ctx)]
+    points = max(len(ctx.train) if ctx.train is not None else 0, len(ctx.val) if ctx.val is not None else 0)
+    if points < MIN_POINTS:
+        chance = readings.chance_at_last_eval(ctx)
+        if chance is None and not found[1]:
+            found.append(_not_enough_data(ctx, points))
+        return found + [chance]
+    divergence = rules.divergence(ctx)
+    nothing = None if divergence else readings.not_learning(ctx)
+    stuck = None if divergence or nothing else rules.not_decreasing(ctx)
+    overfit = None if divergence or stuck or nothing else rules.overfitting(ctx)
+    blocked = divergence or stuck or overfit or nothing
+    under = None if blocked else endstate.underfitting(ctx)
+    state = None if blocked else endstate.end_state(ctx)
+    if state is not None and state.id == "still-improving" and under is not None:
+        state = None  # "falls far too slowly" already says it, with the cause
+    stop_x = rules.diverged_from(ctx) if divergence and ctx.train is not None else math.inf
+    return found + [
+        divergence,
+        nothing,
+        stuck,
+        readings.metric_gap(ctx),
+        overfit,
+        under,
+        state,
+        noise.spikes(ctx, stop_x),
+        None if divergence or stuck else noise.noisy(ctx),
+        None if divergence else readings.val_below_train(ctx),
+    ]
+
+
+def _order(found: list[Finding | None]) -> list[Finding]:
+    findings = [f for f in found if f is not None]
+    problems = sorted((f for f in findings if f.severity == "problem"), key=lambda f: PROBLEM_ORDER.index(f.id))
+    advice = sorted((f for f in findings if f.severity != "problem"), key=lambda f: ADVICE_ORDER.index(f.id))
+    runs = [f for f in advice if f.id == "restarted-runs"]
+    return runs + problems + [f for f in advice if f.id != "restarted-runs"]
+
+
+def _not_enough_data(ctx: Context, points: int) -> Finding:
+    log = ctx.log
+    shown = ", ".join(list(log.series)[:6]) if log.train is None and log.val is None else ""
+    evidence = (
+        f"the log has {points} finite point(s) per curve"
+        + (f" ({shown})" if shown else "")
+        + f"; one or two points are no curve: no trend, plateau or overfitting can be read from them. The rules "
+        f"need at least {MIN_POINTS} (most need 5 or more)."
+    )
+    return Finding(
+        "not-enough-data",
+        "Not enough data to diagnose",
+        "problem",
+        "high",
+        evidence,
+        f"fewer than {MIN_POINTS} finite points",
+        ("training-curves",),
+        {"points": points},
+    )
+
+
+def _summary(ctx: Context) -> str:
+    """The curves in one line, in their own units: 'training loss (loss) 2.30 -> 0.41, best 0.40 at epoch 18'."""
+    parts = []
+    for role, c, series in (("training", ctx.train, ctx.log.train), ("validation", ctx.val, ctx.log.val)):
+        if c is None or not len(c):
+            continue
+        if series.unbounded:
+            raw, word = -c.y, "return"
+        elif series.higher_is_better:
+            raw, word = scale_top(series.y) - c.y, "metric"
+        else:
+            raw, word = c.y, "loss"
+        best = int(np.argmin(c.y))
+        parts.append(
+            f"{role} {word} ({c.name}) {fmt(float(raw[0]))} -> {fmt(float(raw[-1]))}, best {fmt(float(raw[best]))} "
+            f"at {ctx.where(c, best)}"
+        )
+    return "; ".join(parts) or "no finite values"
