@@ -179,8 +179,8 @@ class Code:
 
     def is_imported(self, node: ast.AST) -> bool:
         """The call or name reaches a module (through an import or a conventional alias), not a local object."""
-        while isinstance(node, (ast.Attribute, ast.Call)):
-            node = node.value if isinstance(node, ast.Attribute) else node.func
+        while isinstance(node, ast.Attribute):  # `np.random.shuffle`, not `tf.data...from_tensor_slices(x).shuffle`
+            node = node.value
         return isinstance(node, ast.Name) and (
             node.id in self.imports or (node.id not in self.bound and node.id in CONVENTIONAL_ALIASES)
         )

@@ -256,7 +256,7 @@ def _schedule_unit(code: Code, constructor: ast.Call) -> str | None:
     if length is None:
         return None
     said = set(words(code.text(length, 200)))
-    if said & {"step", "steps", "iter", "iters", "iterations", "len", "batches"}:
+    if said & {"steps", "iter", "iters", "iterations", "len", "batches"}:  # not "step": `config.step_schedule`
         return "step"
     numbers = [code.number(n) for n in (length.elts if isinstance(length, (ast.List, ast.Tuple)) else [length])]
     if name in ("StepLR", "MultiStepLR") and numbers and all(n is not None for n in numbers):
@@ -272,8 +272,10 @@ def scheduler_step_granularity(code: Code, objects: Objects) -> list[Mistake]:
         if constructor is None or not loops:
             continue
         unit = _schedule_unit(code, constructor)
-        per_batch = bool(_optimizer_steps(code, objects, loops[0]))
-        per_epoch = not per_batch and any(_trains_in(code, objects, c) for c in code.calls_in(loops[0]))
+        steps = _optimizer_steps(code, objects, loops[0])
+        per_batch = any(code.loops_of(s)[:1] == loops[:1] for s in steps)  # in the very loop that steps
+        trains = any(_trains_in(code, objects, c) for c in code.calls_in(loops[0]))
+        per_epoch = not per_batch and (bool(steps) or trains)  # training runs in a loop (or function) inside it
         name = code.qualname(constructor.func).split(".")[-1]
         if unit == "epoch" and per_batch:
             said = f"{name} counts epochs, but {code.text(step.func)}() on {where(code, step)} runs every batch"

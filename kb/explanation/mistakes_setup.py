@@ -276,15 +276,30 @@ def normalization_fit_before_split(code: Code, objects: Objects) -> list[Mistake
     return found
 
 
+def _compose_steps(code: Code, compose: ast.Call) -> list[ast.AST]:
+    """The transforms of Compose([...]), also of Compose(steps) where `steps = [...]` grew by `steps.append(...)`."""
+    steps = compose.args[0] if compose.args else None
+    if isinstance(steps, (ast.List, ast.Tuple)):
+        return list(steps.elts)
+    if not isinstance(steps, ast.Name):
+        return []
+    built = code.assignment(steps.id, compose)
+    found = list(built.elts) if isinstance(built, (ast.List, ast.Tuple)) else []
+    scope = code.function_of(compose)
+    for call in code.calls:
+        if code.order(call) >= code.order(compose) or code.function_of(call) is not scope:
+            continue
+        if code.method(call) == "append" and code.receiver(call) == steps.id and call.args:
+            found.append(call.args[0])
+    return found
+
+
 def _augmentations(code: Code, compose: ast.AST) -> list[ast.Call]:
     if not (isinstance(compose, ast.Call) and code.qualname(compose.func).split(".")[-1] == "Compose"):
         return []
-    steps = compose.args[0] if compose.args else None
-    if not isinstance(steps, (ast.List, ast.Tuple)):
-        return []
     return [
         s
-        for s in steps.elts
+        for s in _compose_steps(code, compose)
         if isinstance(s, ast.Call)
         and (code.qualname(s.func).split(".")[-1].startswith("Random") or code.method(s) in AUGMENTATIONS)
     ]

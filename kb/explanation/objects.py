@@ -80,7 +80,13 @@ class Objects:
                 if isinstance(receiver, (ast.Name, ast.Attribute)):
                     found.add(code.text(receiver, 200))
         classes = {c.name for c in code.nodes[ast.ClassDef]}
-        built = self._built_by(lambda c: self._name(c) in classes or code.qualname(c.func).startswith(PRETRAINED))
+        built = self._built_by(
+            lambda c: (
+                self._name(c) in classes
+                or code.qualname(c.func).startswith(PRETRAINED)
+                or code.qualname(c.func) == "torch.nn.Sequential"
+            )
+        )
         found.update(built)
         return {f for f in found if not set(words(f)) & NOT_MODELS and not self.is_optimizer(f)}
 

@@ -21,7 +21,6 @@ from ..errors import UsageError
 MAX_CODE_BYTES = 2 * 1024 * 1024  # the code kb parses; a 1,000-line training script is about 40 KB
 MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024  # a notebook file, outputs (images) included
 MAX_BLANKED_SHARE = 0.2  # of a script's non-blank lines; beyond it the file is not read as Python
-MIN_BLANKED = 3
 NOTEBOOK_SUFFIX = ".ipynb"
 
 IPYTHON_LINE = re.compile(r"^\s*(?:[%!?]|[\w.]+\s*=\s*[%!]|[\w.\[\]()'\"]+\?\??\s*$)")
@@ -105,16 +104,21 @@ def _looks_like_notebook(text: str) -> bool:
 
 
 def _placeholder(line: str) -> str:
-    """A line of valid Python with the same indentation: a block opener stays a block opener."""
+    """A line of valid Python with the same indentation: a block opener stays a block opener of its kind
+    (`except Exception, e:` -> `except:`, so the `try` keeps its handler)."""
     indent = line[: len(line) - len(line.lstrip())]
-    code = line.split("#", 1)[0].rstrip()
-    return indent + ("if True:" if code.endswith(":") else "pass")
+    code = line.split("#", 1)[0].strip()
+    if not code.endswith(":"):
+        return indent + "pass"
+    keyword = code.split()[0].rstrip(":") if code.split() else ""
+    opener = {"except": "except:", "else": "else:", "finally": "finally:", "elif": "elif True:", "try": "try:"}
+    return indent + opener.get(keyword, "if True:")
 
 
 def parse_script(code: str, name: str) -> tuple[ast.Module, list[int], str]:
     """Parse, blanking the few lines that do not parse; (tree, blanked line numbers, the code as parsed)."""
     lines = code.split("\n")
-    budget = max(MIN_BLANKED, int(MAX_BLANKED_SHARE * sum(1 for line in lines if line.strip())))
+    budget = max(1, int(MAX_BLANKED_SHARE * sum(1 for line in lines if line.strip())))
     blanked: list[int] = []
     while True:
         text = "\n".join(lines)
@@ -130,14 +134,16 @@ def parse_script(code: str, name: str) -> tuple[ast.Module, list[int], str]:
             continue
         except (ValueError, RecursionError, MemoryError) as exc:
             raise NotPython(f"{name}: not Python ({type(exc).__name__}: {str(exc)[:80]})") from None
-        if not _has_statements(tree):
+        if not _has_statements(tree, set(blanked)):
             raise NotPython(f"{name}: not Python (no statements: only bare values, like a CSV or JSON file)")
         return tree, blanked, text
 
 
-def _has_statements(tree: ast.Module) -> bool:
+def _has_statements(tree: ast.Module, blanked: set[int]) -> bool:
     """Code does something: an import, a definition, an assignment or a call, not just values (CSV rows, JSON)."""
     for stmt in tree.body:
+        if stmt.lineno in blanked:
+            continue
         if not isinstance(stmt, ast.Expr):
             return True
         if any(isinstance(node, ast.Call) for node in ast.walk(stmt.value)):
