@@ -76,7 +76,23 @@ def lightning_callbacks(found: Found, call: ast.Call) -> bool:
     return True
 
 
-CALLS = [training_arguments, hf_callbacks, lightning_trainer, lightning_callbacks]
+def lightning_cli(found: Found, call: ast.Call) -> bool:
+    """LightningCLI(..., seed_everything_default=1234, trainer_defaults={"max_epochs": 10})."""
+    code = found.code
+    if code.qualname(call.func).split(".")[-1] != "LightningCLI":
+        return False
+    for keyword in call.keywords:
+        if keyword.arg == "seed_everything_default" and not is_off(keyword.value):
+            found.keyword(keyword, "seed", "lightning")
+        elif keyword.arg == "trainer_defaults" and isinstance(keyword.value, ast.Dict):
+            for key, value in zip(keyword.value.keys, keyword.value.values):
+                kind = LIGHTNING_FLAGS.get(key.value) if isinstance(key, ast.Constant) else None
+                if kind is not None and not (isinstance(value, ast.Constant) and value.value in FULL_PRECISION):
+                    found.add(kind, key, value, "lightning")
+    return True
+
+
+CALLS = [training_arguments, hf_callbacks, lightning_trainer, lightning_callbacks, lightning_cli]
 
 
 def ignored_labels(found: Found) -> None:

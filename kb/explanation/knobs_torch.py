@@ -356,4 +356,29 @@ def loss_scaling(found: Found) -> None:
             found.add("early_stopping", node, value)
 
 
-STATEMENTS = [epoch_loops, manual_updates, lr_statements, loss_scaling]
+def loss_references(found: Found) -> None:
+    """A loss function handed over without a call: `self.loss_func = F.binary_cross_entropy_with_logits`."""
+    code = found.code
+    for node in code.nodes[ast.Attribute]:
+        parent = code.parent.get(node)
+        if isinstance(parent, ast.Attribute) or (isinstance(parent, ast.Call) and parent.func is node):
+            continue
+        qualname = code.qualname(node)
+        if qualname.startswith("torch.nn.functional.") and qualname.split(".")[-1] in FUNCTIONAL_LOSSES:
+            found.add("loss", node, node, "pytorch")
+
+
+def accumulation(found: Found) -> None:
+    """`if step % args.gradient_accumulation_steps == 0: optimizer.step()`: gradients summed over N batches."""
+    code = found.code
+    for node in code.nodes[ast.If]:
+        modulo = next((b for b in ast.walk(node.test) if isinstance(b, ast.BinOp) and isinstance(b.op, ast.Mod)), None)
+        if modulo is None or not any(code.method(c) == "step" for s in node.body for c in code.calls_in(s)):
+            continue
+        if any(code.method(c) == "backward" for s in node.body for c in code.calls_in(s)):
+            continue  # the whole step runs every N batches: a schedule of steps, not accumulation
+        if code.loops_of(node) and any(code.method(c) == "backward" for c in code.calls_in(code.loops_of(node)[0])):
+            found.add("grad_accumulation", node, modulo.right, "pytorch")
+
+
+STATEMENTS = [epoch_loops, manual_updates, lr_statements, loss_scaling, loss_references, accumulation]

@@ -97,6 +97,8 @@ class Values:
                 return (self.code.text(default) if default is not None else "None", "argparse default")
         if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Tuple, ast.List)):
             return self._resolve_parts(node)
+        if isinstance(node, ast.Attribute) and self.code.text(node.value) in ("self", "self.hparams"):
+            return self._init_default(node)
         if not isinstance(node, ast.Name):
             return None
         fn = self.code.function_of(node)
@@ -114,6 +116,22 @@ class Values:
             where = f"line {value.lineno}"
             cell = self.code.cell_index(value)
             return self.code.text(value), where if cell is None else f"cell {cell} {where}"
+        return None
+
+    def _init_default(self, node: ast.Attribute) -> tuple[str, str] | None:
+        """`self.hparams.lr` or `self.lr` in a class whose __init__ takes `lr=1e-3` (Lightning's hyperparameters)."""
+        cls = self.code.class_of(node)
+        methods = cls.body if cls else []
+        init = next((f for f in methods if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+        if init is None:
+            return None
+        args = init.args
+        positional = args.posonlyargs + args.args
+        pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        for arg, default in pairs:
+            if arg.arg == node.attr:
+                return self.code.text(default), f"default of {cls.name}.__init__()"
         return None
 
     def _resolve_parts(self, node: ast.AST) -> tuple[str, str] | None:
