@@ -494,3 +494,32 @@ def test_text_markdown_and_json_renderings(fake_engine):
 def test_a_script_without_knobs_says_so():
     result = explain_text("print('hello')\n")
     assert result.knobs == [] and "No knobs found" in render("explanation", result, "text")
+
+
+def test_loss_references_accumulation_lightning_cli_and_hparams_defaults():
+    code = """
+    import torch
+    import torch.nn.functional as F
+    from lightning.pytorch.cli import LightningCLI
+    import lightning as L
+    class Lit(L.LightningModule):
+        def __init__(self, learning_rate=1e-3):
+            super().__init__()
+            self.loss_func = F.binary_cross_entropy_with_logits
+        def configure_optimizers(self):
+            return torch.optim.Adam(self.parameters(), lr=self.hparams.learning_rate)
+    cli = LightningCLI(Lit, seed_everything_default=1234, trainer_defaults={"max_epochs": 10, "precision": 32})
+    for step, batch in enumerate(train_loader, start=1):
+        loss = model(batch).loss / args.accumulation
+        loss.backward()
+        if step % args.accumulation == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+        if step % args.log_every == 0:
+            print(step)
+    """
+    assert found(code) == {
+        (9, "loss"), (11, "optimizer"), (11, "learning_rate"), (12, "seed"), (12, "epochs"), (16, "grad_accumulation"),
+    }  # fmt: skip
+    learning_rate = knob(code, "learning_rate")
+    assert (learning_rate.resolved, learning_rate.resolved_from) == ("1e-3", "default of Lit.__init__()")
