@@ -135,11 +135,11 @@ class Engine:
 
         return diagnose_file(log, train=train, val=val, classes=classes, pages=self.library.pages)
 
-    def explain(self, path: str | Path):
+    def explain(self, path: str | Path, name: str | None = None):
         """Explain a training script or notebook (kb.explanation), naming this engine's pages; "-" reads stdin."""
         from .explanation import explain_file
 
-        return explain_file(path, pages=self.library.pages)
+        return explain_file(path, pages=self.library.pages, name=name)
 
     def explain_text(self, code: str, name: str = "<code>"):
         """Explain code given as text (an editor buffer, an agent's paste); a notebook's JSON is recognised."""

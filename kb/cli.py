@@ -198,6 +198,7 @@ def explain(
     file: str = typer.Argument(..., help="A training script (.py) or notebook (.ipynb); '-' reads stdin."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (same as --format json)."),
     fmt: Optional[Format] = typer.Option(None, "--format", help="Output format (default: text)."),
+    name: Optional[str] = typer.Option(None, "--name", help="The name to show for the code (e.g. of stdin)."),
     concepts: Optional[List[Path]] = ConceptsOption,
 ):
     """Read a training script without running it: its knobs (each with the page to read), likely mistakes, and
@@ -208,7 +209,7 @@ def explain(
     """
     if file == "-" and (sys.stdin is None or sys.stdin.isatty()):
         raise UsageError("no code on stdin: kb explain train.py, or pipe it: cat train.py | kb explain -")
-    result = _engine(concepts).explain(file)
+    result = _engine(concepts).explain(file, name=name)
     _render("explanation", result, _format(fmt, as_json))
     raise typer.Exit(EXIT_NO_MATCH if result.mistakes else EXIT_OK)
 

@@ -86,10 +86,10 @@ def explain_source(source: Source, pages: dict | None = None) -> Explanation:
     )
 
 
-def explain_file(path: str | Path, pages: dict | None = None) -> Explanation:
-    """Explain a `.py` script or an `.ipynb` notebook ("-" reads stdin). Raises kb.errors.UsageError (exit code 2)
-    for a file that is missing, too big, or not Python."""
-    return explain_source(read_file(path), pages)
+def explain_file(path: str | Path, pages: dict | None = None, name: str | None = None) -> Explanation:
+    """Explain a `.py` script or an `.ipynb` notebook ("-" reads stdin; `name` labels it). Raises
+    kb.errors.UsageError (exit code 2) for a file that is missing, too big, or not Python."""
+    return explain_source(read_file(path, name), pages)
 
 
 def explain_text(text: str, pages: dict | None = None, name: str = "<code>") -> Explanation:

@@ -46,10 +46,12 @@ class Source:
     notes: list[str] = field(default_factory=list)  # what was skipped, one sentence each
 
 
-def read_file(path: str | Path) -> Source:
-    """A `.py` script or an `.ipynb` notebook; "-" reads stdin (a notebook is recognised by its JSON)."""
+def read_file(path: str | Path, name: str | None = None) -> Source:
+    """A `.py` script or an `.ipynb` notebook; "-" reads stdin (a notebook is recognised by its JSON). `name` is
+    what the answer calls it (default: the path, or "<stdin>")."""
     if str(path) == "-":
-        return read_bytes(_read_bounded(sys.stdin.buffer, "<stdin>"), "<stdin>")
+        label = name or "<stdin>"
+        return read_bytes(_read_bounded(sys.stdin.buffer, label), label)
     path = Path(path)
     if not path.exists():
         raise UsageError(f"{path}: no such file")
@@ -57,7 +59,7 @@ def read_file(path: str | Path) -> Source:
         raise UsageError(f"{path}: is a directory; give a .py script or an .ipynb notebook")
     with open(path, "rb") as handle:
         data = _read_bounded(handle, str(path), notebook=path.suffix.lower() == NOTEBOOK_SUFFIX)
-    return read_bytes(data, str(path), notebook=path.suffix.lower() == NOTEBOOK_SUFFIX or None)
+    return read_bytes(data, name or str(path), notebook=path.suffix.lower() == NOTEBOOK_SUFFIX or None)
 
 
 def _read_bounded(handle, name: str, notebook: bool = True) -> bytes:
@@ -79,6 +81,8 @@ def read_bytes(data: bytes, name: str = "<stdin>", notebook: bool | None = None)
 
 def read_text(text: str, name: str = "<stdin>", notebook: bool | None = None) -> Source:
     """Code text (or a notebook's JSON text) into parsed cells."""
+    if not text.strip():
+        raise NotPython(f"{name}: empty: no code to explain")
     if notebook is None:
         notebook = text.lstrip().startswith("{") and _looks_like_notebook(text)
     if notebook:
