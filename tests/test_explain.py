@@ -473,7 +473,7 @@ def test_text_markdown_and_json_renderings(fake_engine):
     assert text.startswith("train.py: PyTorch script, 4 knobs, 1 likely mistake\n")
     assert "  line 2  learning rate  1e-3  [learning-rate]" in text and "Likely mistakes:" in text
     assert text.rstrip().endswith(
-        "Where to start: the learning rate (line 2, 1e-3), then the epochs (line 3, 5), then the weight decay (line 2, 1e-2)."
+        "Where to start: the learning rate (line 2, 1e-3), then the number of epochs (line 3, 5), then the weight decay (line 2, 1e-2)."
     )
     markdown = render("explanation", result, "markdown")
     assert (

@@ -10,7 +10,6 @@ import json
 import textwrap
 
 from ..formats import renders
-from ..render import indent
 from ..shapes import explanation_json
 from .findings import Explanation, Knob, Mistake
 
@@ -71,13 +70,12 @@ def _page_ref(explanation: Explanation, slug: str | None) -> str:
 
 
 def _mistake_lines(number: int, mistake: Mistake, explanation: Explanation) -> list[str]:
-    lines = [
-        f"{number}. {where(mistake.cell, mistake.line)}: {mistake.title}  [{mistake.id}]",
-        indent(mistake.evidence + "."),
-        indent(f"Why: {mistake.why}."),
-    ]
+    pad = "    "
+    lines = [f"{number}. {where(mistake.cell, mistake.line)}: {mistake.title}  [{mistake.id}]"]
+    for paragraph in (mistake.evidence + ".", f"Why: {mistake.why}."):
+        lines += textwrap.wrap(paragraph, WIDTH, initial_indent=pad, subsequent_indent=pad)
     if mistake.slug:
-        lines.append(indent(f"Page: {_page_ref(explanation, mistake.slug)} (kb show {mistake.slug})"))
+        lines.append(f"{pad}Page: {_page_ref(explanation, mistake.slug)} (kb show {mistake.slug})")
     return lines
 
 
