@@ -471,7 +471,7 @@ def test_text_markdown_and_json_renderings(fake_engine):
     result = fake_engine.explain_text(code, name="train.py")
     text = render("explanation", result, "text")
     assert text.startswith("train.py: PyTorch script, 4 knobs, 1 likely mistake\n")
-    assert "  line 2  learning rate  1e-3  [learning-rate]" in text and "Likely mistakes:" in text
+    assert "  line 2  learning rate     1e-3  [learning-rate]" in text and "Likely mistakes:" in text
     assert text.rstrip().endswith(
         "Where to start: the learning rate (line 2, 1e-3), then the number of epochs (line 3, 5), then the weight decay (line 2, 1e-2)."
     )
