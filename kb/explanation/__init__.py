@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from . import knobs_hub, knobs_keras, knobs_sklearn, knobs_torch
 from .code import Code
 from .findings import Explanation, Kind, Knob, Mistake
-from .knobs import KINDS, find_knobs
+from .knobs import KINDS, Found, batch_size_fallback, dropout_arguments, framework_of, merged, read_keywords
 from .mistakes import LOOP_RULES, RULES
 from .mistakes_setup import SETUP_RULES
 from .objects import Objects
@@ -31,6 +32,24 @@ START_GROUPS = (
     ("batch_size",),
 )
 SKLEARN_START = (("model_estimator",), ("input_normalization",))
+
+
+CALL_FINDERS = knobs_torch.CALLS + knobs_keras.CALLS + knobs_hub.CALLS + knobs_sklearn.CALLS
+STATEMENT_FINDERS = knobs_torch.STATEMENTS + knobs_keras.STATEMENTS + knobs_hub.STATEMENTS + knobs_sklearn.STATEMENTS
+
+
+def find_knobs(code: Code) -> list[Knob]:
+    """Every knob, in the order the code uses them: each call goes to the first finder that claims it (else its
+    keywords are read through kb.explanation.knobs.KEYWORDS), then the finders of statements (loops, `x /= 255`)."""
+    found = Found(code)
+    for call in code.calls:
+        if not any(finder(found, call) for finder in CALL_FINDERS):
+            read_keywords(found, call, framework_of(code, call))
+            dropout_arguments(found, call, framework_of(code, call))
+    for finder in STATEMENT_FINDERS:
+        finder(found)
+    batch_size_fallback(found)
+    return merged(found.knobs)
 
 
 def find_mistakes(code: Code) -> list[Mistake]:

@@ -19,6 +19,7 @@ class Kind:
 @dataclass(frozen=True)
 class Knob:
     kind: str  # one of kb.explanation.knobs.KINDS
+    label: str  # the kind for people: "learning rate", "number of epochs"
     line: int  # 1-based, in the file or (for a notebook) in the cell
     cell: int | None  # notebook cell: 0-based index in the notebook's cells list; None for a script
     value: str  # the expression as written
@@ -29,12 +30,6 @@ class Knob:
     sentence: str | None = None  # one sentence from that page on what changing it does
     order: tuple = field(default=(), compare=False, repr=False)  # position in the code, for sorting
     group: int | None = field(default=None, compare=False, repr=False)  # knobs of one call, merged per line
-
-    @property
-    def label(self) -> str:
-        from .knobs import KINDS
-
-        return KINDS[self.kind].label
 
 
 @dataclass(frozen=True)

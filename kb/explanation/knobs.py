@@ -1,10 +1,10 @@
-"""The knobs a training script sets: the kinds (each with its page), and the finders, run once over every call.
+"""The knobs a training script sets: the kinds (each with its page), how a knob is recorded, and the keyword table.
 
 Each framework's finders live in a module of their own (knobs_torch, knobs_keras, knobs_hub for Hugging Face and
-Lightning, knobs_sklearn); a finder claims the calls it knows. A call no finder claims still has its keyword
-arguments read through one table (`lr=`, `batch_size=`, `epochs=`, `seed=`, ...), so a script's own helper
-`train(model, lr=0.01)` is read too. A knob is where the code sets it: the keyword's line, the constructor's line,
-the `for epoch in range(...)` line.
+Lightning, knobs_sklearn); kb.explanation.find_knobs runs them once over every call, and a finder claims the calls
+it knows. A call no finder claims still has its keyword arguments read through one table (`lr=`, `batch_size=`,
+`epochs=`, `seed=`, ...), so a script's own helper `train(model, lr=0.01)` is read too. A knob is where the code
+sets it: the keyword's line, the constructor's line, the `for epoch in range(...)` line.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
-from .code import Code, role_of, words
+from .code import Code, role_of
 from .findings import Kind, Knob
 
 KINDS: dict[str, Kind] = {
@@ -149,6 +149,7 @@ class Found:
         self.knobs.append(
             Knob(
                 kind=kind,
+                label=KINDS[kind].label,
                 line=node.lineno,
                 cell=code.cell_index(node),
                 value=text,
@@ -248,22 +249,6 @@ def framework_of(code: Code, call: ast.Call) -> str:
     return ""
 
 
-def find_knobs(code: Code) -> list[Knob]:
-    """Every knob in the code, in the order the code uses them (duplicates from two finders merged)."""
-    from . import knobs_hub, knobs_keras, knobs_sklearn, knobs_torch
-
-    found = Found(code)
-    call_finders = knobs_torch.CALLS + knobs_keras.CALLS + knobs_hub.CALLS + knobs_sklearn.CALLS
-    for call in code.calls:
-        if not any(finder(found, call) for finder in call_finders):
-            read_keywords(found, call, framework_of(code, call))
-            dropout_arguments(found, call, framework_of(code, call))
-    for finder in knobs_torch.STATEMENTS + knobs_keras.STATEMENTS + knobs_hub.STATEMENTS + knobs_sklearn.STATEMENTS:
-        finder(found)
-    batch_size_fallback(found)
-    return merged(found.knobs)
-
-
 def merged(knobs: list[Knob]) -> list[Knob]:
     """In source order; a knob found twice kept once, and one call's knobs of a kind on one line made one
     (`LSTM(128, dropout_W=0.2, dropout_U=0.2)` is one dropout knob)."""
@@ -277,7 +262,3 @@ def merged(knobs: list[Knob]) -> list[Knob]:
         else:
             unique.setdefault(key, knob)
     return list(unique.values())
-
-
-def value_words(code: Code, node: ast.AST) -> list[str]:
-    return words(code.text(node, 200))
