@@ -523,3 +523,9 @@ def test_loss_references_accumulation_lightning_cli_and_hparams_defaults():
     }  # fmt: skip
     learning_rate = knob(code, "learning_rate")
     assert (learning_rate.resolved, learning_rate.resolved_from) == ("1e-3", "default of Lit.__init__()")
+
+
+def test_a_python_2_script_with_many_bad_lines_is_refused_after_a_bounded_number_of_parses():
+    code = "import torch\n" + "print 'step'\n" * 100 + "opt = torch.optim.SGD(params, lr=0.1)\n"
+    with pytest.raises(NotPython, match="not Python 3: more than 12 lines do not parse"):
+        read_text(code, "old.py")

@@ -98,6 +98,15 @@ class Code:
         for kind in self.nodes:
             self.nodes[kind].sort(key=self.order)
         self.calls: list[ast.Call] = self.nodes[ast.Call]
+        self.calls_by_method: dict[str, list[ast.Call]] = defaultdict(list)
+        for call in self.calls:
+            self.calls_by_method[self.method(call)].append(call)
+        self._assigned: dict[str, list[ast.Assign]] = defaultdict(list)  # name -> its assignments, in order
+        for assign in self.nodes[ast.Assign]:
+            for target in assign.targets:
+                if isinstance(target, ast.Name):
+                    self._assigned[target.id].append(assign)
+        self._functions_of: dict[ast.AST, ast.AST | None] = {}
         self.imports = self._imports()
         self.bound = {t.id for a in self.nodes[ast.Assign] for t in a.targets if isinstance(t, ast.Name)}
         self.functions: dict[str, list[ast.FunctionDef]] = defaultdict(list)
@@ -209,7 +218,9 @@ class Code:
             node = self.parent.get(node)
 
     def function_of(self, node: ast.AST) -> ast.FunctionDef | None:
-        return next((a for a in self.ancestors(node) if isinstance(a, FUNCTIONS)), None)
+        if node not in self._functions_of:
+            self._functions_of[node] = next((a for a in self.ancestors(node) if isinstance(a, FUNCTIONS)), None)
+        return self._functions_of[node]
 
     def class_of(self, node: ast.AST) -> ast.ClassDef | None:
         return next((a for a in self.ancestors(node) if isinstance(a, ast.ClassDef)), None)
@@ -242,7 +253,7 @@ class Code:
 
     def callers(self, fn: ast.FunctionDef) -> list[ast.Call]:
         """Calls of a function defined in the file, by its name (`train(...)`, `self.train(...)`)."""
-        return [c for c in self.calls if self.method(c) == fn.name and c.func is not fn]
+        return self.calls_by_method.get(fn.name, [])
 
     def is_parameter(self, name: ast.Name) -> bool:
         """The name is a parameter of the function it is used in."""
@@ -300,17 +311,16 @@ class Code:
 
     def assignment(self, name: str, before: ast.AST) -> ast.AST | None:
         """The value last assigned to `name` before `before`, in the same function, else at the top level."""
-        scope = self.function_of(before)
+        scope, limit = self.function_of(before), self.order(before)
         best = outer = None
-        for assign in self.nodes[ast.Assign]:
-            if self.order(assign) >= self.order(before):
+        for assign in self._assigned.get(name, ()):
+            if self.order(assign) >= limit:
                 break
-            if any(isinstance(t, ast.Name) and t.id == name for t in assign.targets):
-                owner = self.function_of(assign)
-                if owner is scope:
-                    best = assign.value
-                elif owner is None:
-                    outer = assign.value
+            owner = self.function_of(assign)
+            if owner is scope:
+                best = assign.value
+            elif owner is None:
+                outer = assign.value
         return best if best is not None else outer
 
     def assigned_name(self, node: ast.AST) -> str:

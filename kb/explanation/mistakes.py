@@ -162,6 +162,16 @@ def _optimizer_steps(code: Code, objects: Objects, node: ast.AST) -> list[ast.Ca
     ]
 
 
+def _optimizer_steps_anywhere(code: Code, objects: Objects) -> set[ast.Call]:
+    return {
+        c
+        for c in code.calls_by_method.get("step", ())
+        if isinstance(c.func, ast.Attribute)
+        and objects.is_optimizer(code.receiver(c))
+        and not objects.is_scheduler(code.receiver(c))
+    }
+
+
 def _clears_gradients(code: Code, node: ast.AST) -> bool:
     for item in code.walk(node):
         if isinstance(item, ast.Call) and code.method(item) in ("zero_grad", "zero_", "clear_grad"):
@@ -178,12 +188,11 @@ def _clears_gradients(code: Code, node: ast.AST) -> bool:
 def missing_zero_grad(code: Code, objects: Objects) -> list[Mistake]:
     """A loop that runs backward() and optimizer.step() itself and never zeroes the gradients."""
     found = []
-    loops = [
-        loop
-        for loop in code.nodes[ast.For] + code.nodes[ast.While]
-        if _backward_calls(code, loop) and _optimizer_steps(code, objects, loop)
-    ]
-    innermost = [loop for loop in loops if not any(other is not loop and other in ast.walk(loop) for other in loops)]
+    backward = {id(loop) for c in code.calls_by_method.get("backward", ()) for loop in code.loops_of(c)}
+    steps = _optimizer_steps_anywhere(code, objects)
+    loops = {id(loop): loop for c in steps for loop in code.loops_of(c) if id(loop) in backward}
+    outer = {id(o) for loop in loops.values() for o in code.loops_of(loop) if id(o) in loops}
+    innermost = sorted((loop for key, loop in loops.items() if key not in outer), key=code.order)
     for loop in innermost:
         if _clears_gradients(code, loop):
             continue
@@ -220,13 +229,12 @@ def scheduler_before_optimizer(code: Code, objects: Objects) -> list[Mistake]:
         if not loops:
             continue
         loop = loops[0]
-        before = [c for c in code.calls_in(loop) if code.order(c) < code.order(step)]
-        after = [c for c in code.calls_in(loop) if code.order(c) > code.order(step)]
-        if _optimizer_steps(code, objects, loop) and any(c in _optimizer_steps(code, objects, loop) for c in before):
+        calls, optimizer_steps = code.calls_in(loop), set(_optimizer_steps(code, objects, loop))
+        before = [c for c in calls if code.order(c) < code.order(step)]
+        after = [c for c in calls if code.order(c) > code.order(step)]
+        if any(c in optimizer_steps or _trains_in(code, objects, c) for c in before):
             continue
-        if any(_trains_in(code, objects, c) for c in before):
-            continue
-        later = [c for c in after if c in _optimizer_steps(code, objects, loop) or _trains_in(code, objects, c)]
+        later = [c for c in after if c in optimizer_steps or _trains_in(code, objects, c)]
         if not later:
             continue
         evidence = (
@@ -308,7 +316,11 @@ def _graph_reads(code: Code, name: ast.Name, stop: ast.AST) -> bool:
 
 def loss_accumulated_without_item(code: Code, objects: Objects) -> list[Mistake]:
     found = []
+    backpropagated = {code.receiver(c) for c in code.calls_by_method.get("backward", ())}
+    training_loops = {id(loop) for c in code.calls_by_method.get("backward", ()) for loop in code.loops_of(c)}
     for loop in code.nodes[ast.For] + code.nodes[ast.While]:
+        if id(loop) not in training_loops:
+            continue
         losses = {
             c.func.value.id
             for c in _backward_calls(code, loop)
@@ -325,7 +337,7 @@ def loss_accumulated_without_item(code: Code, objects: Objects) -> list[Mistake]
                 continue
             if target in losses or code.loops_of(node)[:1] != [loop] or code.under_no_grad(node):
                 continue
-            if any(code.method(c) == "backward" and code.receiver(c) == target for c in code.calls):
+            if target in backpropagated:
                 continue  # summed on purpose, to call backward() on the sum
             read = [n for v in values for n in ast.walk(v) if isinstance(n, ast.Name) and n.id in losses]
             if any(_graph_reads(code, n, node) for n in read):

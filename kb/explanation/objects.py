@@ -26,15 +26,23 @@ class Objects:
     def __init__(self, code: Code):
         self.code = code
 
-    def _built_by(self, test) -> dict[str, ast.Call]:
-        """Target text -> the call that built it, for assignments whose value (or chain head) passes `test`."""
-        found = {}
+    @cached_property
+    def _assigned_calls(self) -> list[tuple[str, ast.Call]]:
+        """(target text, the call that built it) for every assignment from a call, in source order."""
+        found = []
         for assign in self.code.nodes[ast.Assign]:
             call = self._head_call(assign.value)
-            if call is not None and test(call):
-                for target in assign.targets:
-                    found[self.code.text(target, 200)] = call
+            if call is not None:
+                found += [(self.code.text(target, 200), call) for target in assign.targets]
         return found
+
+    @cached_property
+    def _builders(self) -> dict[str, ast.Call]:
+        return dict(self._assigned_calls)
+
+    def _built_by(self, test) -> dict[str, ast.Call]:
+        """Target text -> the call that built it, for assignments whose value (or chain head) passes `test`."""
+        return {target: call for target, call in self._assigned_calls if test(call)}
 
     def _head_call(self, node: ast.AST) -> ast.Call | None:
         """`Net().to(device)` -> the `Net()` call; `optim.SGD(...)` -> itself."""
@@ -117,7 +125,7 @@ class Objects:
         """'softmax'/'sigmoid' when the model named `model_text` ends in one: its class's forward returns it, or
         its nn.Sequential ends with nn.Softmax / nn.Sigmoid."""
         code = self.code
-        built = self._built_by(lambda c: True).get(model_text)
+        built = self._builders.get(model_text)
         if built is None:
             return None
         name = self._name(built)

@@ -21,6 +21,7 @@ from ..errors import UsageError
 MAX_CODE_BYTES = 2 * 1024 * 1024  # the code kb parses; a 1,000-line training script is about 40 KB
 MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024  # a notebook file, outputs (images) included
 MAX_BLANKED_SHARE = 0.2  # of a script's non-blank lines; beyond it the file is not read as Python
+MAX_BLANKED = 12  # and never more lines than this: each one costs a parse of the whole file
 NOTEBOOK_SUFFIX = ".ipynb"
 
 IPYTHON_LINE = re.compile(r"^\s*(?:[%!?]|[\w.]+\s*=\s*[%!]|[\w.\[\]()'\"]+\?\??\s*$)")
@@ -122,7 +123,7 @@ def _placeholder(line: str) -> str:
 def parse_script(code: str, name: str) -> tuple[ast.Module, list[int], str]:
     """Parse, blanking the few lines that do not parse; (tree, blanked line numbers, the code as parsed)."""
     lines = code.split("\n")
-    budget = max(1, int(MAX_BLANKED_SHARE * sum(1 for line in lines if line.strip())))
+    budget = min(MAX_BLANKED, max(1, int(MAX_BLANKED_SHARE * sum(1 for line in lines if line.strip()))))
     blanked: list[int] = []
     while True:
         text = "\n".join(lines)
@@ -131,8 +132,11 @@ def parse_script(code: str, name: str) -> tuple[ast.Module, list[int], str]:
         except SyntaxError as exc:
             line = exc.lineno
             if line is None or line in blanked or not 1 <= line <= len(lines) or len(blanked) >= budget:
-                where = f" (line {line}: {exc.msg})" if line else f" ({exc.msg})"
-                raise NotPython(f"{name}: not Python{where}") from None
+                where = f"line {line}: {exc.msg}" if line else exc.msg
+                if blanked:
+                    message = f"{name}: not Python 3: more than {len(blanked)} lines do not parse ({where})"
+                    raise NotPython(message) from None
+                raise NotPython(f"{name}: not Python ({where})") from None
             blanked.append(line)
             lines[line - 1] = _placeholder(lines[line - 1])
             continue
