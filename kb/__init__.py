@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import Engine, ask, diagnose, list_pages, show  # noqa: E402  (light: heavy imports on first query)
+from .api import Engine, ask, diagnose, explain, list_pages, show  # noqa: E402  (light: heavy imports on first query)
 from .errors import KbError  # noqa: E402
 from .pages import Page  # noqa: E402
 from .search import Answer, Result  # noqa: E402
@@ -33,6 +33,7 @@ __all__ = [
     "Result",
     "ask",
     "diagnose",
+    "explain",
     "list_pages",
     "show",
     "__version__",

@@ -209,6 +209,18 @@ class Engine:
 
         return diagnose_file(log, train=train, val=val, classes=classes, pages=self.library.pages)
 
+    def explain(self, path: str | Path, name: str | None = None):
+        """Explain a training script or notebook (kb.explanation), naming this engine's pages; "-" reads stdin."""
+        from .explanation import explain_file
+
+        return explain_file(path, pages=self.library.pages, name=name)
+
+    def explain_text(self, code: str, name: str = "<code>"):
+        """Explain code given as text (an editor buffer, an agent's paste); a notebook's JSON is recognised."""
+        from .explanation import explain_text
+
+        return explain_text(code, pages=self.library.pages, name=name)
+
     def page(self, slug: str) -> Page:
         slug = slug.strip().removesuffix(".md").split("/")[-1]
         if slug in self.library.pages:
@@ -263,3 +275,9 @@ def diagnose(path, train=None, val=None, classes=None, concepts=()):
     """Diagnose a training log: `kb.diagnose("metrics.csv").findings[0].title` (see kb.diagnosis)."""
     engine = Engine(concepts) if concepts else default_engine()
     return engine.diagnose(path, train=train, val=val, classes=classes)
+
+
+def explain(path, concepts=()):
+    """Explain a training script or notebook: `kb.explain("train.py").knobs[0].label` (see kb.explanation)."""
+    engine = Engine(concepts) if concepts else default_engine()
+    return engine.explain(path)

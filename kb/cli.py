@@ -208,6 +208,28 @@ def diagnose(
 
 @app.command()
 @handles_errors
+def explain(
+    file: str = typer.Argument(..., help="A training script (.py) or notebook (.ipynb); '-' reads stdin."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (same as --format json)."),
+    fmt: Optional[Format] = typer.Option(None, "--format", help="Output format (default: text)."),
+    name: Optional[str] = typer.Option(None, "--name", help="The name to show for the code (e.g. of stdin)."),
+    concepts: Optional[List[Path]] = ConceptsOption,
+):
+    """Read a training script without running it: its knobs (each with the page to read), likely mistakes, and
+    where to start.
+
+    Exit codes: 0 no likely mistake, 1 likely mistakes found, 2 a file kb cannot read (missing, too big, not
+    Python).
+    """
+    if file == "-" and (sys.stdin is None or sys.stdin.isatty()):
+        raise UsageError("no code on stdin: kb explain train.py, or pipe it: cat train.py | kb explain -")
+    result = _engine(concepts).explain(file, name=name)
+    _render("explanation", result, _format(fmt, as_json))
+    raise typer.Exit(EXIT_NO_MATCH if result.mistakes else EXIT_OK)
+
+
+@app.command()
+@handles_errors
 def show(
     slug: str = typer.Argument(..., help="Page slug, e.g. learning-rate."),
     fmt: Format = typer.Option(Format.text, "--format", help="text, markdown or json."),
@@ -388,7 +410,7 @@ def mcp(
         "MCP clients start servers with a minimal environment: pass it here rather than relying on KB_HOME.",
     ),
 ):
-    """Run a Model Context Protocol server on stdio (tools: ask, show) for coding agents."""
+    """Run a Model Context Protocol server on stdio (tools: ask, show, explain) for coding agents."""
     from .mcp_server import serve
 
     serve(concepts or (), home=home)

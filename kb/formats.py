@@ -1,6 +1,7 @@
 """One registry of output formats: (kind of thing, format name) -> a function that renders it to a string.
 
-Kinds: "answer" (kb ask), "page" (kb show), "pages" (kb list), "eval" (kb eval), "diagnosis" (kb diagnose).
+Kinds: "answer" (kb ask), "page" (kb show), "pages" (kb list), "eval" (kb eval), "diagnosis" (kb diagnose),
+"explanation" (kb explain).
 Formats: "text" (plain, fixed layout, for pipes), "markdown", "json", and "terminal" (rich, for a terminal).
 Asking for a format a kind does not have is a usage error, never a silent fallback.
 """
@@ -19,6 +20,7 @@ PROVIDERS = {
     "pages": "kb.render",
     "eval": "kb.render",
     "diagnosis": "kb.diagnosis.report",
+    "explanation": "kb.explanation.report",
 }
 _RENDERERS: dict[tuple[str, str], Callable[..., str]] = {}
 

@@ -1,6 +1,7 @@
 """`kb mcp`: kb as a Model Context Protocol server over stdio, for coding agents.
 
-Tools: `ask` (a question, error or log -> ranked pages with summary, snippet and path) and `show` (slug -> page).
+Tools: `ask` (a question, error or log -> ranked pages with summary, snippet and path), `show` (slug -> page) and
+`explain` (the code of a training script or notebook -> its knobs, likely mistakes and where to start).
 stdout is the protocol channel, so every notice goes to stderr (as everywhere in kb). MCP clients start servers
 with a minimal environment, so the settings that KB_HOME and KB_CONCEPTS give a shell come as arguments here.
 Every error a client can cause gets an answer of one line: a tool error for bad arguments (no pydantic dump),
@@ -83,6 +84,32 @@ def build_server(concepts=(), home: Path | None = None):
         except KbError as exc:
             raise ToolError(_one_line(exc)) from None
         return {**page_dict(page), "markdown": page_markdown(page)}
+
+    from .explanation import MAX_NOTEBOOK_BYTES
+    from .shapes import explanation_json
+
+    @server.tool(
+        description="Read a training script or notebook without running it (give the code itself, not a path): "
+        "its knobs (optimizer, learning rate, batch size, epochs, loss, dropout, augmentation, ...: each with "
+        "line, value, the concept page and one sentence from it on what changing it does), likely mistakes "
+        "(line, evidence, why, page) and the 2-3 knobs to try first."
+    )
+    def explain(
+        code: Annotated[
+            str,
+            Field(
+                description="The Python source of a script, or a notebook's .ipynb JSON.",
+                min_length=1,
+                max_length=MAX_NOTEBOOK_BYTES,
+            ),
+        ],
+        name: Annotated[str, Field(description="A file name to show in the answer.", max_length=500)] = "<code>",
+    ) -> dict:
+        try:
+            result = engine.explain_text(code, name=name)
+        except KbError as exc:
+            raise ToolError(_one_line(exc)) from None
+        return explanation_json(result)
 
     return server
 

@@ -177,3 +177,55 @@ def eval_dict(report) -> dict:
         "by_kind": report.by_kind,
         "misses": report.misses,
     }
+
+
+def knob_dict(knob) -> dict:
+    """One knob of `kb explain` (kb.explanation.Knob)."""
+    return {
+        "kind": knob.kind,
+        "label": knob.label,
+        "cell": knob.cell,
+        "line": knob.line,
+        "value": knob.value,
+        "resolved": knob.resolved,
+        "resolved_from": knob.resolved_from,
+        "framework": knob.framework or None,
+        "page": knob.slug,
+        "sentence": knob.sentence,
+    }
+
+
+def mistake_dict(mistake) -> dict:
+    """One likely mistake of `kb explain` (kb.explanation.Mistake)."""
+    return {
+        "id": mistake.id,
+        "title": mistake.title,
+        "cell": mistake.cell,
+        "line": mistake.line,
+        "end_line": mistake.end_line,
+        "evidence": mistake.evidence,
+        "why": mistake.why,
+        "page": mistake.slug,
+    }
+
+
+def explanation_dict(explanation) -> dict:
+    """`kb.explain(...).to_dict()`, without the version."""
+    return {
+        "file": explanation.name,
+        "kind": explanation.kind,
+        "frameworks": list(explanation.frameworks),
+        "knobs": [knob_dict(k) for k in explanation.knobs],
+        "mistakes": [mistake_dict(m) for m in explanation.mistakes],
+        "start": [{"kind": k.kind, "label": k.label, "cell": k.cell, "line": k.line} for k in explanation.start],
+        "notes": list(explanation.notes),
+        "pages": {
+            slug: {"title": page.title, "category": page.category, "path": str(page.path)}
+            for slug, page in explanation.pages.items()
+        },
+    }
+
+
+def explanation_json(explanation) -> dict:
+    """`kb explain --json` and the MCP `explain` tool."""
+    return {"version": JSON_VERSION, **explanation_dict(explanation)}

@@ -111,3 +111,52 @@ def test_vscode_task_json_is_valid_and_its_command_line_answers(engine):
         args = [a.replace("${selectedText}", selection) for a in task["args"]]
         result = subprocess.run([KB, *args], capture_output=True, text=True, timeout=120)
         assert result.returncode == 0 and result.stdout.startswith(expect_start), result.stderr
+
+
+# ---------------------------------------------------------------- explain this buffer (kb explain)
+
+SCRIPT = ["import torch", "opt = torch.optim.Adam(model.parameters(), lr=3e-4, weight_decay=1e-4)"]
+
+
+@pytest.mark.parametrize("editor", ["vim", "nvim"])
+def test_vim_kbexplain_explains_the_buffer_in_the_markdown_split(editor, tmp_path):
+    buffer, meta = vim_run(editor, tmp_path, SCRIPT, "KbExplain")
+    assert buffer[0] == "## kb explain: [No Name]"
+    assert "| line 2 | learning rate | `3e-4` | `learning-rate` |" in buffer  # exit 1 (a likely mistake) still shows
+    assert any("adam-weight-decay" in line for line in buffer)
+    assert meta == ["markdown", "2", "[kb]"]
+
+
+def test_emacs_kb_explain_buffer_fills_the_kb_buffer(tmp_path):
+    code = "\\n".join(SCRIPT)
+    lisp = f"""(progn
+      (load-file "{EDITORS / "emacs" / "kb.el"}")
+      (setq kb-command "{KB}")
+      (with-current-buffer (get-buffer-create "train.py")
+        (insert "{code}\\n")
+        (kb-explain-buffer))
+      (with-current-buffer "*kb*"
+        (write-region (point-min) (point-max) "answer.md")))"""
+    subprocess.run(
+        [need("emacs"), "--batch", "-Q", "--eval", lisp],
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+    )
+    answer = (tmp_path / "answer.md").read_text()
+    assert answer.startswith("## kb explain: train.py\n") and "`adam-weight-decay`" in answer
+
+
+def test_vscode_explain_task_runs_on_the_file(tmp_path):
+    tasks = {t["label"]: t for t in json.loads((EDITORS / "vscode" / "tasks.json").read_text())["tasks"]}
+    keys = json.loads((EDITORS / "vscode" / "keybindings.json").read_text())
+    assert "kb: explain this file" in {k["args"] for k in keys}
+    task = tasks["kb: explain this file"]
+    assert task["type"] == "process" and task["command"] == "kb"
+    script = tmp_path / "train.py"
+    script.write_text("\n".join(SCRIPT) + "\n")
+    args = [a.replace("${file}", str(script)) for a in task["args"]]
+    result = subprocess.run([KB, *args], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and result.stdout.startswith(f"## kb explain: {script}\n"), result.stderr

@@ -31,7 +31,7 @@ async def _session_run(check):
 def test_mcp_server_lists_and_answers_tools_and_rejects_bad_arguments(engine):
     async def check(session):
         tools = {t.name: t for t in (await session.list_tools()).tools}
-        assert set(tools) == {"ask", "show"}
+        assert set(tools) == {"ask", "show", "explain"}
         assert tools["ask"].input_schema["required"] == ["query"]
         assert tools["ask"].input_schema["properties"]["k"]["maximum"] == 20
 
@@ -58,5 +58,21 @@ def test_mcp_server_lists_and_answers_tools_and_rejects_bad_arguments(engine):
 
         again = await session.call_tool("ask", {"query": "loss is nan"})  # the server survived the bad calls
         assert _payload(again)["results"][0]["slug"] == "nan-loss"
+
+    anyio.run(_session_run, check)
+
+
+def test_mcp_explain_reads_the_code_it_is_given(engine):
+    async def check(session):
+        code = "import torch\nopt = torch.optim.Adam(model.parameters(), lr=3e-4, weight_decay=1e-4)\n"
+        result = await session.call_tool("explain", {"code": code, "name": "train.py"})
+        assert not result.is_error
+        data = _payload(result)
+        assert data["version"] == 1 and data["file"] == "train.py"
+        assert [k["kind"] for k in data["knobs"]] == ["optimizer", "learning_rate", "weight_decay"]
+        assert data["mistakes"][0]["id"] == "adam-weight-decay" and data["start"][0]["kind"] == "learning_rate"
+        for arguments, message in [({"code": "# just a comment\n"}, "not Python"), ({"code": ""}, "")]:
+            bad = await session.call_tool("explain", arguments)
+            assert bad.is_error and message in bad.content[0].text
 
     anyio.run(_session_run, check)

@@ -2,7 +2,8 @@
 
 ;; Usage: (require 'kb), select an error or a question (or put point on a line) and M-x kb-ask-region.
 ;; The answer appears in the *kb* buffer (markdown-mode when installed).  M-x kb-insert-snippet inserts the
-;; best page's snippet at point.  Set `kb-command' if kb is not on your PATH.
+;; best page's snippet at point.  M-x kb-explain-buffer explains the training script (or notebook) in the current
+;; buffer: its knobs, likely mistakes and where to start, in *kb*.  Set `kb-command' if kb is not on your PATH.
 
 ;;; Code:
 
@@ -35,13 +36,9 @@
             (buffer-string)))
       (delete-file errfile))))
 
-;;;###autoload
-(defun kb-ask-region (start end)
-  "Ask kb about the text between START and END (the region, or the current line); show the answer in *kb*."
-  (interactive (kb--bounds))
-  (let* ((text (buffer-substring-no-properties start end))
-         (answer (kb--run text "ask" "--format" "markdown"))
-         (buf (get-buffer-create "*kb*")))
+(defun kb--show (answer)
+  "Show ANSWER (Markdown) in the read-only *kb* buffer and return that buffer."
+  (let ((buf (get-buffer-create "*kb*")))
     (with-current-buffer buf
       (let ((inhibit-read-only t))
         (erase-buffer)
@@ -51,6 +48,19 @@
       (setq buffer-read-only t))
     (display-buffer buf)
     buf))
+
+;;;###autoload
+(defun kb-ask-region (start end)
+  "Ask kb about the text between START and END (the region, or the current line); show the answer in *kb*."
+  (interactive (kb--bounds))
+  (kb--show (kb--run (buffer-substring-no-properties start end) "ask" "--format" "markdown")))
+
+;;;###autoload
+(defun kb-explain-buffer ()
+  "Explain the training script or notebook in the current buffer (kb explain); show the answer in *kb*."
+  (interactive)
+  (kb--show (kb--run (buffer-substring-no-properties (point-min) (point-max))
+                     "explain" "-" "--format" "markdown" "--name" (buffer-name))))
 
 ;;;###autoload
 (defun kb-insert-snippet (start end)

@@ -71,6 +71,8 @@ def navigation(state: SiteState, docs_dir: Path) -> list:
     use = [{"From your editor": "editors.md"}]
     if (docs_dir / "diagnose.md").is_file():
         use.append({"Diagnose a training log": "diagnose.md"})
+    if (docs_dir / "explain.md").is_file():
+        use.append({"Explain a training script": "explain.md"})
     use += [
         {"Command line reference": "reference/cli.md"},
         {"Your own pages": "own-pages.md"},

@@ -2,6 +2,8 @@
 "   :KbAsk       ask about the current line, or a visual selection (:'<,'>KbAsk); the answer opens in a
 "                scratch split with filetype=markdown
 "   :KbSnippet   insert the best page's snippet below the cursor (or below the selection)
+"   :KbExplain   explain this buffer (a training script or notebook): its knobs, likely mistakes and where to
+"                start, in the same scratch split
 " Settings: g:kb_command (default 'kb'), e.g. '/path/to/venv/bin/kb'.
 if exists('g:loaded_kb')
   finish
@@ -26,7 +28,18 @@ function! s:Run(args, line1, line2) abort
 endfunction
 
 function! s:Ask(line1, line2) abort
-  let l:lines = s:Run('ask --format markdown', a:line1, a:line2)
+  call s:Show(s:Run('ask --format markdown', a:line1, a:line2))
+endfunction
+
+" kb explain reads the whole buffer on stdin; --name shows the buffer's file name in the answer.
+function! s:Explain() abort
+  let l:name = empty(expand('%:t')) ? '[No Name]' : expand('%:t')
+  call s:Show(s:Run('explain - --format markdown --name ' . shellescape(l:name), 1, line('$')))
+endfunction
+
+" The answer in the [kb] scratch split (reused when it is open), as Markdown.
+function! s:Show(lines) abort
+  let l:lines = a:lines
   if empty(l:lines)
     return
   endif
@@ -59,3 +72,4 @@ endfunction
 
 command! -range KbAsk call s:Ask(<line1>, <line2>)
 command! -range KbSnippet call s:Snippet(<line1>, <line2>)
+command! KbExplain call s:Explain()

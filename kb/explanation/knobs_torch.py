@@ -1,0 +1,384 @@
+"""PyTorch knobs: optimizers, schedulers, DataLoaders, losses, layers, init, transforms, precision, clipping, seeds,
+epoch loops, and the hand-written update steps and learning-rate schedules of plain training loops."""
+
+from __future__ import annotations
+
+import ast
+
+from .code import Code, role_of, words
+from .knobs import Found, optimizer_page, read_keywords
+
+OPTIMIZERS = {"SGD", "ASGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Rprop", "Adagrad", "Adadelta"}
+OPTIMIZERS |= {"SparseAdam", "LBFGS", "Adafactor", "Muon", "Lion", "LAMB", "Lamb", "AdamW8bit", "Adam8bit"}
+OPTIMIZERS |= {"PagedAdamW", "PagedAdamW8bit", "FusedAdam", "FusedLAMB", "AdaBelief", "SGDW"}
+OPTIMIZER_MODULES = ("torch.", "transformers.", "bitsandbytes.", "apex.", "timm.", "torch_optimizer.", "deepspeed.")
+SCHEDULERS = {"StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts"}
+SCHEDULERS |= {"OneCycleLR", "CyclicLR", "ReduceLROnPlateau", "LambdaLR", "MultiplicativeLR", "LinearLR"}
+SCHEDULERS |= {"ConstantLR", "SequentialLR", "ChainedScheduler", "PolynomialLR"}
+LOSSES = {"CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "SmoothL1Loss"}
+LOSSES |= {"HuberLoss", "KLDivLoss", "CTCLoss", "MarginRankingLoss", "TripletMarginLoss", "CosineEmbeddingLoss"}
+LOSSES |= {"MultiLabelSoftMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "SoftMarginLoss", "MultiMarginLoss"}
+LOSSES |= {"HingeEmbeddingLoss", "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss"}
+FUNCTIONAL_LOSSES = {"cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"}
+FUNCTIONAL_LOSSES |= {"mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_embedding_loss"}
+FUNCTIONAL_LOSSES |= {"margin_ranking_loss", "triplet_margin_loss", "ctc_loss", "poisson_nll_loss", "soft_margin_loss"}
+FUNCTIONAL_LOSSES |= {"gaussian_nll_loss", "multilabel_soft_margin_loss", "hinge_embedding_loss", "multi_margin_loss"}
+LOSS_KEYWORDS = {"label_smoothing": "label_smoothing", "pos_weight": "pos_weight", "weight": "class_weight"}
+LOSS_KEYWORDS |= {"ignore_index": "ignore_index"}
+DROPOUTS = {"Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"}
+DROPOUTS |= {"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"}
+NORMS = {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d"}
+NORMS |= {"GroupNorm", "LayerNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "SyncBatchNorm", "RMSNorm"}
+NORMS |= {"LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LocalResponseNorm"}
+INPLACE_INITS = {"normal_", "uniform_", "fill_", "zero_", "constant_", "xavier_uniform_", "xavier_normal_"}
+INPLACE_INITS |= {"kaiming_uniform_", "kaiming_normal_", "orthogonal_", "trunc_normal_"}
+AUGMENTATIONS = {"ColorJitter", "AutoAugment", "RandAugment", "TrivialAugmentWide", "AugMix", "GaussianBlur"}
+AUGMENTATIONS |= {"ElasticTransform", "HorizontalFlip", "VerticalFlip", "ShiftScaleRotate", "Rotate", "Affine"}
+AUGMENTATIONS |= {"CoarseDropout", "HueSaturationValue", "GaussNoise", "MixUp", "CutMix", "Cutout"}
+CLIPPING = {"clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"}
+SEEDS = {"random.seed", "numpy.random.seed", "torch.manual_seed", "torch.cuda.manual_seed", "torch.random.manual_seed"}
+SEEDS |= {"torch.cuda.manual_seed_all", "tensorflow.random.set_seed", "tensorflow.set_random_seed"}
+SEEDS |= {"tensorflow.compat.v1.set_random_seed", "keras.utils.set_random_seed", "mxnet.random.seed"}
+SEED_FUNCTIONS = {"set_seed", "seed_everything", "set_random_seed", "manual_seed", "manual_seed_all"}
+MODEL_WORDS = {"model", "net", "network", "module", "encoder", "decoder", "generator", "discriminator", "backbone"}
+MODEL_WORDS |= {"classifier", "features", "netg", "netd", "unet", "transformer", "policy", "critic", "actor"}
+EPOCH_WORDS = {"epoch", "epochs", "niter", "nepoch", "nepochs"}
+STEP_WORDS = {"steps", "step", "iters", "iter", "iterations", "iteration", "updates", "niters", "nsteps"}
+NOT_STEP_WORDS = {"per", "log", "eval", "save", "warmup", "print", "val", "test", "checkpoint", "display", "report"}
+
+
+def _torch_like(code: Code, call: ast.Call, prefixes: tuple[str, ...]) -> str | None:
+    """The called name when the call reaches one of these modules, or a bare unimported name in a torch script."""
+    qualname = code.qualname(call.func)
+    name = qualname.split(".")[-1]
+    if qualname.startswith(prefixes):
+        return name
+    if qualname == name and name not in code.imports and "keras" not in code.frameworks:
+        return name
+    return None
+
+
+def optimizer(found: Found, call: ast.Call) -> bool:
+    code = found.code
+    name = _torch_like(code, call, OPTIMIZER_MODULES)
+    if name not in OPTIMIZERS:
+        return False
+    found.add("optimizer", call, code.text(call.func), "pytorch", optimizer_page(name))
+    if len(call.args) > 1 and not any(k.arg == "lr" for k in call.keywords):
+        found.add("learning_rate", call.args[1], call.args[1], "pytorch")
+    for group in (call.args[0] if call.args else None, *[k.value for k in call.keywords if k.arg == "params"]):
+        for entry in group.elts if isinstance(group, (ast.List, ast.Tuple)) else ():
+            _param_group(found, entry)
+    read_keywords(found, call, "pytorch")
+    return True
+
+
+def _param_group(found: Found, entry: ast.AST) -> None:
+    """{'params': ..., 'lr': 1e-4, 'weight_decay': 0.0}: a learning rate or decay set per parameter group."""
+    if not isinstance(entry, ast.Dict):
+        return
+    for key, value in zip(entry.keys, entry.values):
+        if isinstance(key, ast.Constant) and key.value in ("lr", "weight_decay", "momentum", "betas"):
+            kind = {"lr": "learning_rate"}.get(key.value, key.value)
+            found.add(kind, key, value, "pytorch")
+
+
+def scheduler(found: Found, call: ast.Call) -> bool:
+    code = found.code
+    qualname = code.qualname(call.func)
+    name = qualname.split(".")[-1]
+    if name.startswith("get_") and "schedule" in name and qualname.startswith(("transformers.", "diffusers.", name)):
+        found.add("lr_schedule", call, code.text(call.func), "hf")
+        warmup = next((k.value for k in call.keywords if k.arg == "num_warmup_steps"), None)
+        if warmup is None and name != "get_scheduler" and len(call.args) > 1:
+            warmup = call.args[1]
+        if warmup is not None:
+            found.add("warmup", warmup, warmup, "hf")
+        return True
+    if name in SCHEDULERS and ("lr_scheduler" in qualname or qualname == name):
+        found.add("lr_schedule", call, code.text(call.func), "pytorch")
+        return True
+    return False
+
+
+def loader_role(code: Code, call: ast.Call) -> str | None:
+    """'train' or 'eval' from the loader's name, then its dataset (`train=False`, `valdir`), then its function."""
+    stored = role_of(code.assigned_name(call))
+    if stored:
+        return stored
+    dataset = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "dataset"), None)
+    if isinstance(dataset, ast.Call):
+        for keyword in dataset.keywords:
+            if keyword.arg == "train" and isinstance(keyword.value, ast.Constant):
+                return "train" if keyword.value.value else "eval"
+            if keyword.arg in ("split", "subset") and isinstance(keyword.value, ast.Constant):
+                return role_of(str(keyword.value.value))
+        dataset = dataset.args[0] if dataset.args else None
+    from_data = role_of(code.text(dataset, 200)) if dataset is not None else None
+    if from_data:
+        return from_data
+    fn = code.function_of(call)
+    return role_of(fn.name) if fn is not None else None
+
+
+def data_loader(found: Found, call: ast.Call) -> bool:
+    code = found.code
+    if code.qualname(call.func).split(".")[-1] != "DataLoader" or code.qualname(call.func).startswith("keras."):
+        return False
+    if loader_role(code, call) == "eval":
+        return True  # a validation loader's batch size and order do not change training
+    size = next((k for k in call.keywords if k.arg == "batch_size"), None)
+    if size is not None:
+        found.keyword(size, "batch_size", "pytorch")
+    elif len(call.args) > 1:
+        found.add("batch_size", call.args[1], call.args[1], "pytorch")
+    for keyword in call.keywords:
+        if keyword.arg == "shuffle":
+            found.keyword(keyword, "shuffle", "pytorch")
+    return True
+
+
+def in_evaluation(code: Code, node: ast.AST) -> bool:
+    """Evaluation code: under no_grad, or in a function named for validation or testing."""
+    fn = code.function_of(node)
+    return code.under_no_grad(node) or (fn is not None and role_of(fn.name) == "eval")
+
+
+def loss(found: Found, call: ast.Call) -> bool:
+    code = found.code
+    name = _torch_like(code, call, ("torch.nn.",))
+    functional = code.qualname(call.func).startswith("torch.nn.functional.") and name in FUNCTIONAL_LOSSES
+    if name not in LOSSES and not functional:
+        return False
+    if functional and in_evaluation(code, call):
+        return True  # the loss computed while evaluating is not the one trained on
+    found.add("loss", call, code.text(call.func if functional else call), "pytorch")
+    for keyword in call.keywords:
+        unset = isinstance(keyword.value, ast.Constant) and keyword.value.value is None
+        if keyword.arg in LOSS_KEYWORDS and not unset:
+            found.keyword(keyword, LOSS_KEYWORDS[keyword.arg], "pytorch")
+    return True
+
+
+def layers(found: Found, call: ast.Call) -> bool:
+    """Dropout and normalization layers, and weight initialization."""
+    code = found.code
+    qualname = code.qualname(call.func)
+    name = qualname.split(".")[-1]
+    if qualname.startswith("torch.nn.") and name in DROPOUTS:
+        found.add("dropout", call, code.text(call), "pytorch")
+    elif qualname.startswith("torch.nn.") and name in NORMS:
+        found.add("normalization_layer", call, code.text(call), "pytorch")
+    elif qualname.startswith("torch.nn.init."):
+        if not (call.args and "bias" in words(code.text(call.args[0], 200))):
+            found.add("weight_init", call, code.text(call), "pytorch")
+    elif name in INPLACE_INITS and not code.is_imported(call.func):
+        target = words(code.receiver(call))
+        if "weight" in target and "bias" not in target:
+            found.add("weight_init", call, code.text(call), "pytorch")
+    else:
+        return False
+    return True
+
+
+def transforms(found: Found, call: ast.Call) -> bool:
+    code = found.code
+    qualname = code.qualname(call.func)
+    name = qualname.split(".")[-1]
+    if not qualname.startswith(("torchvision.transforms.", "albumentations.", "kornia.augmentation.")):
+        return False
+    if name == "Normalize":
+        found.add("input_normalization", call, code.text(call), "pytorch")
+    elif name.startswith("Random") or name in AUGMENTATIONS:
+        found.add("augmentation", call, code.text(call), "pytorch")
+    return True
+
+
+def precision(found: Found, call: ast.Call) -> bool:
+    """autocast, GradScaler, model.half() (fp16 weights), apex amp."""
+    code = found.code
+    qualname = code.qualname(call.func)
+    name = qualname.split(".")[-1]
+    if name == "autocast" and (code.is_imported(call.func) or qualname == name):
+        found.add("mixed_precision", call, code.text(call), "pytorch")
+    elif name == "GradScaler":
+        found.add("grad_scaler", call, code.text(call), "pytorch")
+    elif qualname.startswith("apex.amp.initialize"):
+        found.add("mixed_precision", call, code.text(call), "pytorch")
+    elif name in ("half", "bfloat16") and not call.args and not code.is_imported(call.func):
+        root = code.receiver(call).split(".")[0].split("(")[0]
+        if set(words(root)) & MODEL_WORDS:
+            found.add("mixed_precision", call, code.text(call), "pytorch")
+        else:
+            return False
+    else:
+        return False
+    return True
+
+
+def clipping(found: Found, call: ast.Call) -> bool:
+    code = found.code
+    if code.method(call) not in CLIPPING:
+        return False
+    limit = next((k.value for k in call.keywords if k.arg in ("max_norm", "clip_value")), None)
+    if limit is None and len(call.args) > 1:
+        limit = call.args[1]
+    found.add("grad_clipping", call, limit if limit is not None else code.text(call), "pytorch")
+    return True
+
+
+def seeds(found: Found, call: ast.Call) -> bool:
+    from .knobs import framework_of
+
+    code = found.code
+    qualname = code.qualname(call.func)
+    name = qualname.split(".")[-1]
+    if qualname in SEEDS or (name in SEED_FUNCTIONS and code.is_imported(call.func)):
+        found.add("seed", call, code.text(call), framework_of(code, call))
+        return True
+    return False
+
+
+CALLS = [optimizer, scheduler, data_loader, loss, layers, transforms, precision, clipping, seeds]
+
+
+# ---------------------------------------------------------------- statements
+
+
+def _range_bound(code: Code, node: ast.AST) -> ast.AST | None:
+    """The end of `range(...)` (also inside tqdm(...) or enumerate(...))."""
+    while isinstance(node, ast.Call) and code.method(node) in ("tqdm", "enumerate", "track", "progress_bar"):
+        if not node.args:
+            return None
+        node = node.args[0]
+    if isinstance(node, ast.Call) and code.method(node) in ("range", "trange", "xrange") and node.args:
+        return node.args[1] if len(node.args) > 1 else node.args[0]
+    return None
+
+
+def _trains(code: Code, node: ast.AST) -> bool:
+    """The loop steps an optimizer or runs backward, itself or through a function of the file it calls."""
+    for call in code.calls_in(node):
+        if code.method(call) in ("backward", "step", "fit", "train_step"):
+            return True
+        for fn in code.functions.get(code.method(call), ()):
+            if any(code.method(c) in ("backward", "step") for c in code.calls_in(fn)):
+                return True
+    return False
+
+
+def epoch_loops(found: Found) -> None:
+    """`for epoch in range(args.epochs)` -> epochs; `for i in range(opt.steps)` around training -> max_steps."""
+    code = found.code
+    for loop in code.nodes[ast.For] + code.nodes[ast.AsyncFor]:
+        bound = _range_bound(code, loop.iter)
+        if bound is None:
+            continue
+        target, limit = set(words(code.text(loop.target))), set(words(code.text(bound, 200)))
+        if "per" in limit:
+            continue
+        if any(w.startswith("epoch") for w in target) or limit & EPOCH_WORDS:
+            kind = "epochs"
+        elif limit & STEP_WORDS and not limit & NOT_STEP_WORDS and _trains(code, loop):
+            kind = "max_steps"
+        else:
+            continue
+        found.add(kind, loop, bound, "pytorch" if "pytorch" in code.frameworks else "")
+
+
+def _update_in_loop(code: Code, loop: ast.For) -> ast.AST | None:
+    for node in code.walk(loop):
+        if isinstance(node, ast.Call) and code.method(node) in ("add_", "sub_"):
+            if any(".grad" in code.text(a, 200) for a in node.args + [k.value for k in node.keywords]):
+                return node
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Sub) and ".grad" in code.text(node.value, 200):
+            return node
+    return None
+
+
+def manual_updates(found: Found) -> None:
+    """`for p in model.parameters(): p.data.add_(-lr, p.grad.data)`: a hand-written SGD step and its rate."""
+    code = found.code
+    for loop in code.nodes[ast.For]:
+        if ".parameters()" not in code.text(loop.iter, 200):
+            continue
+        update = _update_in_loop(code, loop)
+        if update is None:
+            continue
+        found.add("optimizer", update, code.text(update), "pytorch", "sgd-momentum")
+        loop_names = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+        for name in {n.id for n in ast.walk(update) if isinstance(n, ast.Name)} - loop_names - set(code.imports):
+            first = next((a for a in code.nodes[ast.Assign] if any(_is_name(t, name) for t in a.targets)), None)
+            if first is not None:
+                found.add("learning_rate", first, first.value, "pytorch")
+
+
+def _is_name(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _is_lr_name(code: Code, node: ast.AST) -> bool:
+    found = words(code.text(node, 200))
+    return "lr" in found or ("learning" in found and "rate" in found)
+
+
+def lr_statements(found: Found) -> None:
+    """Hand-written schedules: `lr /= 4.0`, `lr = args.lr * (0.1 ** (epoch // 30))`, `group['lr'] = 0.1 * base`."""
+    code = found.code
+    for node in code.nodes[ast.AugAssign]:
+        if isinstance(node.target, ast.Name) and _is_lr_name(code, node.target):
+            if isinstance(node.op, (ast.Mult, ast.Div, ast.Sub, ast.Pow)):
+                found.add("lr_schedule", node, code.text(node), "pytorch")
+    for node in code.nodes[ast.Assign]:
+        if len(node.targets) != 1 or not isinstance(node.value, ast.BinOp):
+            continue
+        target = node.targets[0]
+        changing = set(words(code.text(node.value, 200))) & (EPOCH_WORDS | STEP_WORDS | {"decay", "warmup", "gamma"})
+        inside = code.function_of(node) is not None or code.loops_of(node)
+        if isinstance(target, ast.Name) and _is_lr_name(code, target) and changing and inside:
+            found.add("lr_schedule", node, node.value, "pytorch")
+        elif isinstance(target, ast.Subscript) and code.text(target.slice) in ("'lr'", '"lr"'):
+            found.add("lr_schedule", node, node.value, "pytorch")
+
+
+def loss_scaling(found: Found) -> None:
+    """Static loss scaling for fp16: `loss = loss * args.loss_scale`; a patience counter for early stopping."""
+    code = found.code
+    for node in code.nodes[ast.Assign]:
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            continue
+        target = set(words(node.targets[0].id))
+        value = node.value
+        if "loss" in target and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
+            if any("scale" in words(code.text(side, 200)) for side in (value.left, value.right)):
+                found.add("grad_scaler", node, value, "pytorch")
+        elif "patience" in target and code.number(value) is not None:
+            found.add("early_stopping", node, value)
+
+
+def loss_references(found: Found) -> None:
+    """A loss function handed over without a call: `self.loss_func = F.binary_cross_entropy_with_logits`."""
+    code = found.code
+    for node in code.nodes[ast.Attribute]:
+        parent = code.parent.get(node)
+        if isinstance(parent, ast.Attribute) or (isinstance(parent, ast.Call) and parent.func is node):
+            continue
+        qualname = code.qualname(node)
+        if qualname.startswith("torch.nn.functional.") and qualname.split(".")[-1] in FUNCTIONAL_LOSSES:
+            found.add("loss", node, node, "pytorch")
+
+
+def accumulation(found: Found) -> None:
+    """`if step % args.gradient_accumulation_steps == 0: optimizer.step()`: gradients summed over N batches."""
+    code = found.code
+    for node in code.nodes[ast.If]:
+        modulo = next((b for b in ast.walk(node.test) if isinstance(b, ast.BinOp) and isinstance(b.op, ast.Mod)), None)
+        if modulo is None or not any(code.method(c) == "step" for s in node.body for c in code.calls_in(s)):
+            continue
+        if any(code.method(c) == "backward" for s in node.body for c in code.calls_in(s)):
+            continue  # the whole step runs every N batches: a schedule of steps, not accumulation
+        if code.loops_of(node) and any(code.method(c) == "backward" for c in code.calls_in(code.loops_of(node)[0])):
+            found.add("grad_accumulation", node, modulo.right, "pytorch")
+
+
+STATEMENTS = [epoch_loops, manual_updates, lr_statements, loss_scaling, loss_references, accumulation]

@@ -1,0 +1,531 @@
+"""kb explain, fast tier: reading scripts and notebooks (and refusing what is not Python), every knob finder on
+small scripts written for it, resolved values, the page sentence, where to start, and the renderers."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import textwrap
+
+import pytest
+
+from kb.errors import UsageError
+from kb.explanation import KINDS, explain_file, explain_text
+from kb.explanation.sentences import sentence_for, sentences
+from kb.explanation.source import MAX_CODE_BYTES, NotPython, read_text
+from kb.formats import render
+
+
+def explain(code: str, pages=None):
+    return explain_text(textwrap.dedent(code), pages)
+
+
+def found(code: str) -> set[tuple[int, str]]:
+    return {(k.line, k.kind) for k in explain(code).knobs}
+
+
+def knob(code: str, kind: str):
+    return next(k for k in explain(code).knobs if k.kind == kind)
+
+
+def notebook(*cells: str, language: str = "python") -> str:
+    return json.dumps(
+        {
+            "cells": [
+                {"cell_type": "markdown", "source": ["# Title\n"]},
+                *({"cell_type": "code", "source": textwrap.dedent(c).splitlines(True)} for c in cells),
+            ],
+            "metadata": {"kernelspec": {"language": language, "name": "k"}},
+            "nbformat": 4,
+        }
+    )
+
+
+# ---------------------------------------------------------------- reading
+
+
+def test_a_notebook_is_read_cell_by_cell_with_ipython_lines_blanked_and_a_broken_cell_skipped():
+    text = notebook(
+        "!pip install torch\n%matplotlib inline\nimport torch\n",
+        "model.fit(\n",  # does not parse
+        "%%time\nimport torch.optim as optim\nopt = optim.Adam(model.parameters(), lr=3e-4)\n",
+        "%%bash\nls -l\n",
+    )
+    result = explain_text(text, name="nb.ipynb")
+    assert result.kind == "notebook"
+    assert {(k.cell, k.line, k.kind) for k in result.knobs} == {(3, 3, "optimizer"), (3, 3, "learning_rate")}
+    assert any("cell 2 does not parse" in n for n in result.notes)
+    assert any("cell 4 is a %%bash cell" in n for n in result.notes)
+
+
+def test_a_cell_whose_line_starts_with_percent_inside_an_expression_is_read_as_written():
+    text = notebook("msg = ('%d steps'\n       % 3)\nopt = torch.optim.SGD(params, lr=0.1)\n")
+    assert {(k.line, k.kind) for k in explain_text(text).knobs} == {(3, "optimizer"), (3, "learning_rate")}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("# Title\n\nSome prose about training.\nMore prose here, not code.\n", "not Python"),
+        ("epoch,loss,val_loss\n1,0.9,1.0\n2,0.8,0.95\n", "no statements"),
+        ('{"loss": [1, 2], "val_loss": [3, 4]}', "no statements"),
+        (notebook("x <- 1\nprint(x)\n", language="R"), "a r notebook, not Python"),
+        (notebook("this is not python at all\n"), "no code cell parses"),
+        ('{"cells": [', "no statements"),
+    ],
+)
+def test_what_is_not_python_is_one_clear_error(text, message):
+    with pytest.raises(NotPython, match=message):
+        read_text(text, "input")
+
+
+def test_a_python_2_script_has_its_few_bad_lines_blanked_and_reported():
+    code = "import torch\nprint 'hello'\nopt = torch.optim.SGD(params, lr=0.1)\n"
+    result = explain_text(code)
+    assert result.notes == ["line 2 is not Python 3 and was skipped"]
+    assert {(k.line, k.kind) for k in result.knobs} == {(3, "optimizer"), (3, "learning_rate")}
+
+
+def test_a_block_opener_that_does_not_parse_keeps_its_block():
+    code = "try:\n    x = 1\nexcept Exception, e:\n    torch.manual_seed(0)\n"
+    assert {(k.line, k.kind) for k in explain_text(code).knobs} == {(4, "seed")}
+
+
+def test_binary_data_missing_files_and_directories_are_usage_errors(tmp_path):
+    binary = tmp_path / "model.pt"
+    binary.write_bytes(b"PK\x03\x04\x00\x00weights")
+    with pytest.raises(NotPython, match="binary data"):
+        explain_file(binary)
+    with pytest.raises(UsageError, match="no such file"):
+        explain_file(tmp_path / "missing.py")
+    with pytest.raises(UsageError, match="is a directory"):
+        explain_file(tmp_path)
+
+
+def test_a_50_mb_file_stops_with_a_message_after_reading_at_most_the_limit(tmp_path):
+    big = tmp_path / "big.py"
+    line = b"x = 1  # " + b"a" * 90 + b"\n"
+    with open(big, "wb") as handle:
+        for _ in range(50 * 1024 * 1024 // len(line)):
+            handle.write(line)
+    with pytest.raises(UsageError, match="too big: kb explain reads scripts up to 2 MB"):
+        explain_file(big)
+    assert len(read_text("x = 1\n" * 10, "small").cells) == 1 and MAX_CODE_BYTES == 2 * 1024 * 1024
+
+
+def test_stdin_is_read_bounded_and_a_notebook_on_stdin_is_recognised(monkeypatch):
+    class Stdin:
+        buffer = io.BytesIO(notebook("import torch\ntorch.manual_seed(0)\n").encode())
+
+    monkeypatch.setattr(sys, "stdin", Stdin)
+    result = explain_file("-")
+    assert result.name == "<stdin>" and result.kind == "notebook"
+    assert [(k.cell, k.line, k.kind) for k in result.knobs] == [(1, 2, "seed")]
+
+
+# ---------------------------------------------------------------- PyTorch
+
+
+def test_pytorch_optimizer_learning_rate_momentum_betas_and_decay_each_at_their_line():
+    code = """
+    import torch
+    import torch.optim as optim
+    opt = optim.SGD(model.parameters(), lr=0.1,
+                    momentum=0.9,
+                    weight_decay=5e-4)
+    adam = torch.optim.Adam(model.parameters(), 3e-4, betas=(0.9, 0.95))
+    groups = optim.AdamW([{"params": head, "lr": 1e-3}, {"params": body}], lr=1e-4)
+    """
+    assert found(code) == {
+        (4, "optimizer"), (4, "learning_rate"), (5, "momentum"), (6, "weight_decay"),
+        (7, "optimizer"), (7, "learning_rate"), (7, "betas"),
+        (8, "optimizer"), (8, "learning_rate"),
+    }  # fmt: skip
+    assert knob(code, "optimizer").slug == "sgd-momentum"
+
+
+def test_pytorch_schedulers_and_warmup():
+    code = """
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
+    warm = get_linear_schedule_with_warmup(opt, num_warmup_steps=500, num_training_steps=10000)
+    """
+    assert found(code) == {(4, "lr_schedule"), (5, "lr_schedule"), (5, "warmup")}
+
+
+def test_a_training_loader_sets_batch_size_and_shuffle_and_a_validation_loader_does_not():
+    code = """
+    from torch.utils.data import DataLoader
+    train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+    val_loader = DataLoader(val_set, batch_size=256, shuffle=False)
+    test_loader = DataLoader(datasets.MNIST('data', train=False), batch_size=1000)
+    loader = DataLoader(dataset, 32, shuffle=True)
+    """
+    assert found(code) == {(3, "batch_size"), (3, "shuffle"), (6, "batch_size"), (6, "shuffle")}
+
+
+def test_losses_and_their_options_and_no_loss_from_evaluation_code():
+    code = """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    criterion = nn.CrossEntropyLoss(label_smoothing=0.1, weight=class_weights, ignore_index=-100)
+    bce = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([3.0]))
+    def train_step(x, y):
+        return F.cross_entropy(model(x), y)
+    def evaluate(x, y):
+        return F.cross_entropy(model(x), y)
+    with torch.no_grad():
+        val = F.nll_loss(out, y)
+    """
+    assert found(code) == {
+        (5, "loss"), (5, "label_smoothing"), (5, "class_weight"), (5, "ignore_index"),
+        (6, "loss"), (6, "pos_weight"), (8, "loss"),
+    }  # fmt: skip
+
+
+def test_layers_init_transforms_precision_clipping_and_seeds():
+    code = """
+    import random
+    import numpy as np
+    import torch
+    import torch.nn as nn
+    from torchvision import transforms
+    random.seed(0); np.random.seed(0); torch.manual_seed(0)
+    drop = nn.Dropout(p=0.3)
+    norm = nn.BatchNorm2d(64)
+    nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+    nn.init.zeros_(layer.bias)
+    m.weight.data.normal_(0.0, 0.02)
+    m.bias.data.fill_(0)
+    tf = transforms.Compose([transforms.RandomResizedCrop(224), transforms.ColorJitter(0.4),
+                             transforms.ToTensor(), transforms.Normalize([0.5], [0.5])])
+    scaler = torch.cuda.amp.GradScaler()
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        pass
+    model = model.half()
+    images = images.half()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    """
+    assert found(code) == {
+        (7, "seed"), (8, "dropout"), (9, "normalization_layer"), (10, "weight_init"), (12, "weight_init"),
+        (14, "augmentation"), (15, "input_normalization"), (16, "grad_scaler"), (17, "mixed_precision"),
+        (19, "mixed_precision"), (21, "grad_clipping"),
+    }  # fmt: skip
+    assert knob(code, "grad_clipping").value == "1.0"
+    assert len([k for k in explain(code).knobs if k.kind == "seed"]) == 3
+
+
+def test_epoch_loops_step_loops_and_hand_written_updates_and_schedules():
+    code = """
+    import torch
+    EPOCHS = 20
+    for epoch in range(EPOCHS):
+        train()
+    for it in range(args.max_iters):
+        loss.backward(); optimizer.step()
+    for i in range(args.log_steps):
+        print(i)
+    lr = 0.5
+    for p in model.parameters():
+        p.data.add_(-lr, p.grad.data)
+    lr /= 4.0
+    def adjust(optimizer, epoch):
+        lr = args.lr * (0.1 ** (epoch // 30))
+        for group in optimizer.param_groups:
+            group['lr'] = lr
+    patience = 10
+    """
+    assert found(code) == {
+        (4, "epochs"), (6, "max_steps"), (10, "learning_rate"), (12, "optimizer"), (13, "lr_schedule"),
+        (15, "lr_schedule"), (18, "early_stopping"),
+    }  # fmt: skip
+    assert knob(code, "epochs").resolved == "20"
+
+
+# ---------------------------------------------------------------- Keras
+
+
+def test_keras_compile_fit_optimizers_losses_layers_and_callbacks():
+    code = """
+    import tensorflow as tf
+    from tensorflow import keras
+    model = keras.Sequential([
+        keras.layers.Dense(128, activation="relu", kernel_regularizer=keras.regularizers.l2(1e-4)),
+        keras.layers.Dropout(0.2),
+        keras.layers.BatchNormalization(),
+        keras.layers.RandomFlip("horizontal"),
+        keras.layers.Dense(10),
+    ])
+    opt = keras.optimizers.Adam(1e-3, clipnorm=1.0)
+    loss_fn = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)
+    model.compile(optimizer=opt, loss=loss_fn, metrics=["accuracy"])
+    other.compile(optimizer="sgd", loss="mse")
+    stop = keras.callbacks.EarlyStopping(patience=3)
+    model.fit(x_train, y_train, batch_size=32, epochs=10, shuffle=True, class_weight=weights,
+              callbacks=[stop, keras.callbacks.ReduceLROnPlateau()])
+    model.evaluate(x_test, y_test, batch_size=512)
+    """
+    assert found(code) == {
+        (5, "weight_decay"), (6, "dropout"), (7, "normalization_layer"), (8, "augmentation"),
+        (11, "optimizer"), (11, "learning_rate"), (11, "grad_clipping"),
+        (12, "loss"), (12, "label_smoothing"), (14, "optimizer"), (14, "loss"),
+        (15, "early_stopping"), (16, "batch_size"), (16, "epochs"), (16, "shuffle"), (16, "class_weight"),
+        (17, "lr_schedule"),
+    }  # fmt: skip
+
+
+def test_keras_image_generator_counts_augmentations_switched_on_and_tf_data_pipelines():
+    code = """
+    from keras.preprocessing.image import ImageDataGenerator
+    import tensorflow as tf
+    gen = ImageDataGenerator(rotation_range=0, width_shift_range=0.1, horizontal_flip=True,
+                             vertical_flip=False, rescale=1./255)
+    flow = gen.flow(x_train, y_train, batch_size=32)
+    val_flow = gen.flow(x_val, y_val, batch_size=64)
+    train_ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(10000).batch(32)
+    test_ds = tf.data.Dataset.from_tensor_slices((xt, yt)).batch(32)
+    x_train = x_train / 255.0
+    """
+    assert found(code) == {
+        (4, "augmentation"), (5, "input_normalization"), (6, "batch_size"),
+        (8, "shuffle"), (8, "batch_size"), (10, "input_normalization"),
+    }  # fmt: skip
+
+
+def test_search_spaces_name_the_knob_they_search():
+    code = """
+    def build(hp):
+        lr = hp.Choice("learning_rate", values=[1e-2, 1e-3])
+        units = hp.Int("units", 32, 512)
+    def objective(trial):
+        drop = trial.suggest_float("dropout", 0.0, 0.5)
+    """
+    assert found(code) == {(3, "learning_rate"), (6, "dropout")}
+
+
+# ---------------------------------------------------------------- Hugging Face, Lightning
+
+
+def test_training_arguments_each_keyword_at_its_line_and_unset_ones_skipped():
+    code = """
+    from transformers import TrainingArguments, Trainer, EarlyStoppingCallback
+    args = TrainingArguments(
+        output_dir="out",
+        learning_rate=2e-5,
+        per_device_train_batch_size=16,
+        per_device_eval_batch_size=64,
+        num_train_epochs=3,
+        max_steps=-1,
+        weight_decay=0.01,
+        warmup_ratio=0.1,
+        lr_scheduler_type="cosine",
+        fp16=False,
+        bf16=True,
+        optim="adamw_torch",
+        gradient_accumulation_steps=4,
+        max_grad_norm=1.0,
+        label_smoothing_factor=0.1,
+        seed=42,
+    )
+    trainer = Trainer(model=model, args=args, callbacks=[EarlyStoppingCallback(early_stopping_patience=3)])
+    labels[labels == tokenizer.pad_token_id] = -100
+    keep = labels != -100
+    """
+    assert found(code) == {
+        (5, "learning_rate"), (6, "batch_size"), (8, "epochs"), (10, "weight_decay"), (11, "warmup"),
+        (12, "lr_schedule"), (14, "mixed_precision"), (15, "optimizer"), (16, "grad_accumulation"),
+        (17, "grad_clipping"), (18, "label_smoothing"), (19, "seed"), (21, "early_stopping"),
+        (22, "ignore_index"),
+    }  # fmt: skip
+    assert knob(code, "optimizer").slug == "adam"
+
+
+def test_lightning_trainer_flags_hooks_and_loaders():
+    code = """
+    import lightning as L
+    import torch
+    from lightning.pytorch.callbacks import EarlyStopping
+    from torch.utils.data import DataLoader
+
+    class Model(L.LightningModule):
+        def configure_optimizers(self):
+            opt = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr)
+            return [opt], [torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10)]
+        def train_dataloader(self):
+            return DataLoader(self.train_ds, batch_size=self.batch_size, shuffle=True)
+        def val_dataloader(self):
+            return DataLoader(self.val_ds, batch_size=self.batch_size)
+
+    L.seed_everything(42)
+    trainer = L.Trainer(max_epochs=5, precision="16-mixed", gradient_clip_val=0.5,
+                        accumulate_grad_batches=2, max_steps=-1,
+                        callbacks=[EarlyStopping(monitor="val_loss", patience=3)])
+    other = L.Trainer(precision=32)
+    """
+    assert found(code) == {
+        (9, "optimizer"), (9, "learning_rate"), (10, "lr_schedule"), (12, "batch_size"), (12, "shuffle"),
+        (16, "seed"), (17, "epochs"), (17, "mixed_precision"), (17, "grad_clipping"), (18, "grad_accumulation"),
+        (19, "early_stopping"),
+    }  # fmt: skip
+
+
+# ---------------------------------------------------------------- scikit-learn
+
+
+def test_sklearn_estimators_grids_sweeps_scalers_and_seeds():
+    code = """
+    import numpy as np
+    from sklearn.svm import SVC
+    from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+    from sklearn.model_selection import GridSearchCV, KFold, train_test_split
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.datasets import make_moons
+    X, y = make_moons(noise=0.3, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=42)
+    params = {
+        "n_estimators": 300,
+        "max_depth": 3,
+    }
+    gb = GradientBoostingClassifier(**params)
+    rf = RandomForestClassifier(n_jobs=-1, random_state=0)
+    grid = [{"C": [1, 10]}, {"kernel": ["linear"]}]
+    search = GridSearchCV(SVC(), grid, cv=KFold(5, shuffle=True, random_state=1))
+    for C in [0.1, 1.0]:
+        SVC(C=C)
+    scaler = StandardScaler()
+    """
+    assert found(code) == {
+        (9, "seed"), (11, "model_estimator"), (12, "model_estimator"), (15, "model_estimator"), (15, "seed"),
+        (16, "model_estimator"), (17, "model_estimator"), (17, "shuffle"), (17, "seed"), (18, "model_estimator"),
+        (19, "model_estimator"), (20, "input_normalization"),
+    }  # fmt: skip
+    pages = {(k.line, k.slug) for k in explain(code).knobs if k.kind == "model_estimator"}
+    assert {(11, "gradient-boosting"), (15, "bias-variance"), (16, "hyperparameter-search")} <= pages
+    assert {(17, "hyperparameter-search"), (18, "bias-variance")} <= pages
+
+
+# ---------------------------------------------------------------- values, pages, start, rendering
+
+
+def test_names_resolve_to_argparse_defaults_constants_and_parameter_defaults():
+    code = """
+    import argparse, torch
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--learning-rate', '--lr', dest='lr', type=float, default=0.01)
+    parser.add_argument('--beta1', type=float, default=0.5)
+    args = parser.parse_args()
+    BATCH = 128
+    def train(epochs=3):
+        opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(args.beta1, 0.999))
+        loader = torch.utils.data.DataLoader(train_set, batch_size=BATCH)
+        for epoch in range(epochs):
+            pass
+    """
+    knobs = {k.kind: k for k in explain(code).knobs}
+    assert (knobs["learning_rate"].resolved, knobs["learning_rate"].resolved_from) == ("0.01", "argparse default")
+    assert knobs["betas"].resolved == "(0.5, 0.999)"
+    assert (knobs["batch_size"].resolved, knobs["batch_size"].resolved_from) == ("128", "line 7")
+    assert (knobs["epochs"].resolved, knobs["epochs"].resolved_from) == ("3", "default of train()")
+
+
+def test_each_knob_links_its_page_with_one_sentence_taken_verbatim_from_it(fake_engine):
+    result = fake_engine.explain_text("import torch\nopt = torch.optim.SGD(params, lr=0.1, momentum=0.9)\n")
+    by_kind = {k.kind: k for k in result.knobs}
+    page = fake_engine.page("sgd-momentum")
+    assert by_kind["momentum"].sentence in sentences(page.summary) and "momentum" in by_kind["momentum"].sentence
+    assert by_kind["optimizer"].sentence == sentences(page.summary)[0]
+    learning_rate = fake_engine.page("learning-rate")
+    assert by_kind["learning_rate"].sentence == sentence_for(learning_rate, KINDS["learning_rate"].words)
+    assert set(result.pages) == {"sgd-momentum", "learning-rate"}
+    unlinked = explain_text("import torch\nopt = torch.optim.SGD(params, lr=0.1)\n", pages={})
+    assert all(k.slug is None and k.sentence is None for k in unlinked.knobs)
+
+
+def test_sentences_split_markdown_prose_and_read_links_as_their_text():
+    text = "See [the docs](https://x.org/a.b) first, e.g. the table. Then tune it again.\n\n- A list item here.\n"
+    assert sentences(text) == ["See the docs first, e.g. the table.", "Then tune it again.", "A list item here."]
+
+
+def test_where_to_start_is_the_learning_rate_then_what_the_script_sets():
+    code = """
+    import torch
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    loader = torch.utils.data.DataLoader(train_set, batch_size=64, shuffle=True)
+    for epoch in range(90):
+        pass
+    """
+    assert [k.kind for k in explain(code).start] == ["learning_rate", "momentum", "epochs"]
+    keras = "import keras\nmodel.compile(optimizer='adam', loss='mse')\nmodel.fit(x, y, batch_size=8, epochs=3)\n"
+    assert [k.kind for k in explain(keras).start] == ["optimizer", "epochs", "batch_size"]
+    tabular = "from sklearn.svm import SVC\nfrom sklearn.preprocessing import StandardScaler\ns = StandardScaler()\nSVC(C=1)\n"
+    assert [k.kind for k in explain(tabular).start] == ["model_estimator", "input_normalization"]
+
+
+def test_text_markdown_and_json_renderings(fake_engine):
+    code = (
+        "import torch\nopt = torch.optim.Adam(params, lr=1e-3, weight_decay=1e-2)\nfor epoch in range(5):\n    pass\n"
+    )
+    result = fake_engine.explain_text(code, name="train.py")
+    text = render("explanation", result, "text")
+    assert text.startswith("train.py: PyTorch script, 4 knobs, 1 likely mistake\n")
+    assert "  line 2  learning rate     1e-3  [learning-rate]" in text and "Likely mistakes:" in text
+    assert text.rstrip().endswith(
+        "Where to start: the learning rate (line 2, 1e-3), then the number of epochs (line 3, 5), then the weight decay (line 2, 1e-2)."
+    )
+    markdown = render("explanation", result, "markdown")
+    assert (
+        markdown.startswith("## kb explain: train.py\n")
+        and "| line 2 | learning rate | `1e-3` | `learning-rate` |" in markdown
+    )
+    data = json.loads(render("explanation", result, "json"))
+    assert data["version"] == 1 and data["file"] == "train.py" and data["kind"] == "script"
+    assert set(data["knobs"][0]) == {
+        "kind", "label", "cell", "line", "value", "resolved", "resolved_from", "framework", "page", "sentence"
+    }  # fmt: skip
+    assert set(data["mistakes"][0]) == {"id", "title", "cell", "line", "end_line", "evidence", "why", "page"}
+    assert data["mistakes"][0]["id"] == "adam-weight-decay" and data["start"][0]["kind"] == "learning_rate"
+    with pytest.raises(UsageError, match="--format html: not a format here"):
+        render("explanation", result, "html")
+
+
+def test_a_script_without_knobs_says_so():
+    result = explain_text("print('hello')\n")
+    assert result.knobs == [] and "No knobs found" in render("explanation", result, "text")
+
+
+def test_loss_references_accumulation_lightning_cli_and_hparams_defaults():
+    code = """
+    import torch
+    import torch.nn.functional as F
+    from lightning.pytorch.cli import LightningCLI
+    import lightning as L
+    class Lit(L.LightningModule):
+        def __init__(self, learning_rate=1e-3):
+            super().__init__()
+            self.loss_func = F.binary_cross_entropy_with_logits
+        def configure_optimizers(self):
+            return torch.optim.Adam(self.parameters(), lr=self.hparams.learning_rate)
+    cli = LightningCLI(Lit, seed_everything_default=1234, trainer_defaults={"max_epochs": 10, "precision": 32})
+    for step, batch in enumerate(train_loader, start=1):
+        loss = model(batch).loss / args.accumulation
+        loss.backward()
+        if step % args.accumulation == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+        if step % args.log_every == 0:
+            print(step)
+    """
+    assert found(code) == {
+        (9, "loss"), (11, "optimizer"), (11, "learning_rate"), (12, "seed"), (12, "epochs"), (16, "grad_accumulation"),
+    }  # fmt: skip
+    learning_rate = knob(code, "learning_rate")
+    assert (learning_rate.resolved, learning_rate.resolved_from) == ("1e-3", "default of Lit.__init__()")
+
+
+def test_a_python_2_script_with_many_bad_lines_is_refused_after_a_bounded_number_of_parses():
+    code = "import torch\n" + "print 'step'\n" * 100 + "opt = torch.optim.SGD(params, lr=0.1)\n"
+    with pytest.raises(NotPython, match="not Python 3: more than 12 lines do not parse"):
+        read_text(code, "old.py")

@@ -1,0 +1,575 @@
+"""kb explain's mistake rules, fast tier: for each rule, small scripts that must fire it and look-alike correct
+scripts that must not; and the real-world code in tests/data/explain-mistakes/, each file fires its rule."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kb.explanation import RULES, explain_file, explain_text
+
+EXAMPLES = Path(__file__).resolve().parent / "data" / "explain-mistakes"
+
+HEAD = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+"""
+
+
+def rules(code: str) -> list[tuple[str, int]]:
+    return [(m.id, m.line) for m in explain_text(textwrap.dedent(HEAD + code)).mistakes]
+
+
+def fired(code: str) -> set[str]:
+    return {rule for rule, _ in rules(code)}
+
+
+# ---------------------------------------------------------------- softmax before a logits loss
+
+SOFTMAX_FIRES = {
+    "softmax inside the loss call": """
+        criterion = nn.CrossEntropyLoss()
+        for x, y in train_loader:
+            loss = criterion(F.softmax(model(x), dim=1), y)
+    """,
+    "probabilities through a variable": """
+        for x, y in train_loader:
+            logits = model(x)
+            probs = torch.softmax(logits, 1)
+            loss = F.cross_entropy(probs, y)
+    """,
+    "the model's forward ends in softmax": """
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(10, 3)
+            def forward(self, x):
+                return F.softmax(self.fc(x), dim=1)
+        model = Net()
+        criterion = nn.CrossEntropyLoss()
+        out = model(x)
+        loss = criterion(out, y)
+    """,
+    "a Sequential ending in Sigmoid before BCEWithLogitsLoss": """
+        model = nn.Sequential(nn.Linear(10, 1), nn.Sigmoid())
+        criterion = nn.BCEWithLogitsLoss()
+        loss = criterion(model(x).squeeze(1), y)
+    """,
+    "softmax before NLLLoss, which wants log-probabilities": """
+        loss = F.nll_loss(F.softmax(out, dim=1), target)
+    """,
+    "Keras: a softmax layer with from_logits=True": """
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.Dense(64, activation="relu"),
+                                     tf.keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    """,
+}
+SOFTMAX_QUIET = {
+    "softmax only at inference, after the loss": """
+        criterion = nn.CrossEntropyLoss()
+        out = model(x)
+        loss = criterion(out, y)
+        probs = F.softmax(out, dim=1)
+    """,
+    "log_softmax with nll_loss": """
+        loss = F.nll_loss(F.log_softmax(out, dim=1), target)
+    """,
+    "sigmoid with BCELoss (wants probabilities)": """
+        model = nn.Sequential(nn.Linear(10, 1), nn.Sigmoid())
+        criterion = nn.BCELoss()
+        loss = criterion(model(x), y)
+    """,
+    "a model returning logits, softmax in predict()": """
+        class Net(nn.Module):
+            def forward(self, x):
+                return self.fc(x)
+            def predict(self, x):
+                return F.softmax(self.forward(x), dim=1)
+        model = Net()
+        loss = nn.CrossEntropyLoss()(model(x), y)
+    """,
+    "Keras: a softmax layer with the default from_logits=False": """
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy())
+    """,
+    "Keras: logits out with from_logits=True": """
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+        model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    """,
+}
+
+# ---------------------------------------------------------------- evaluation without no_grad / eval()
+
+MODEL = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.drop = nn.Dropout(0.5)
+        self.fc = nn.Linear(10, 2)
+    def forward(self, x):
+        return self.fc(self.drop(x))
+model = Net()
+"""
+NO_GRAD_FIRES = {
+    "evaluate() without no_grad": MODEL
+    + """
+def evaluate(loader):
+    model.eval()
+    for x, y in loader:
+        out = model(x)
+""",
+    "a validation loop inside train() without no_grad": MODEL
+    + """
+def train():
+    for x, y in train_loader:
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+    model.eval()
+    for x, y in val_loader:
+        out = model(x)
+""",
+}
+NO_GRAD_QUIET = {
+    "with torch.no_grad()": MODEL
+    + """
+def evaluate(loader):
+    model.eval()
+    with torch.no_grad():
+        for x, y in loader:
+            out = model(x)
+""",
+    "decorated with torch.inference_mode()": MODEL
+    + """
+@torch.inference_mode()
+def validate(loader):
+    model.eval()
+    return [model(x) for x, y in loader]
+""",
+    "called only under no_grad": MODEL
+    + """
+def test(loader):
+    model.eval()
+    return [model(x) for x, y in loader]
+with torch.no_grad():
+    test(val_loader)
+""",
+    "a Lightning validation_step": """
+import lightning as L
+class Lit(L.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(4, 2), nn.Dropout(0.1))
+    def validation_step(self, batch, idx):
+        x, y = batch
+        return F.cross_entropy(self.net(x), y)
+""",
+}
+EVAL_FIRES = {
+    "a model with dropout, never switched to eval": MODEL
+    + """
+def evaluate(loader):
+    with torch.no_grad():
+        for x, y in loader:
+            out = model(x)
+""",
+}
+EVAL_QUIET = {
+    "model.eval() before evaluating": NO_GRAD_QUIET["with torch.no_grad()"],
+    "a model without dropout or batch norm": """
+model = nn.Linear(10, 2)
+def evaluate(loader):
+    with torch.no_grad():
+        for x, y in loader:
+            out = model(x)
+model.train()
+""",
+}
+
+# ---------------------------------------------------------------- zero_grad
+
+ZERO_GRAD_FIRES = {
+    "zero_grad never called": """
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for x, y in train_loader:
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+    """,
+    "zero_grad once before the loop": """
+        optimizer = torch.optim.Adam(model.parameters())
+        optimizer.zero_grad()
+        for epoch in range(10):
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            optimizer.step()
+    """,
+}
+ZERO_GRAD_QUIET = {
+    "zero_grad every step": """
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for x, y in train_loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+    """,
+    "gradient accumulation, zeroed every 4 steps": """
+        for i, (x, y) in enumerate(train_loader):
+            loss = F.cross_entropy(model(x), y) / 4
+            loss.backward()
+            if (i + 1) % 4 == 0:
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+    """,
+    "gradients set to None by hand": """
+        for x, y in train_loader:
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            for p in model.parameters():
+                p.grad = None
+    """,
+    "LBFGS closure": """
+        optimizer = torch.optim.LBFGS(model.parameters(), lr=0.8)
+        for i in range(15):
+            def closure():
+                optimizer.zero_grad()
+                loss = F.mse_loss(model(x), y)
+                loss.backward()
+                return loss
+            optimizer.step(closure)
+    """,
+    "a helper of the file zeroes them": """
+        def reset(opt):
+            opt.zero_grad()
+        for x, y in train_loader:
+            reset(optimizer)
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+    """,
+}
+
+# ---------------------------------------------------------------- schedulers
+
+SCHEDULER_ORDER_FIRES = {
+    "scheduler.step() before optimizer.step() in the batch loop": """
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=1000)
+        for x, y in train_loader:
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            scheduler.step()
+            optimizer.step()
+    """,
+    "scheduler.step() at the top of the epoch, before train()": """
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30)
+        def train():
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+        for epoch in range(90):
+            scheduler.step()
+            train()
+    """,
+}
+SCHEDULER_ORDER_QUIET = {
+    "scheduler.step() after optimizer.step()": """
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=1000)
+        for x, y in train_loader:
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+            scheduler.step()
+    """,
+    "epoch scheduler after train()": """
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30)
+        def train():
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+        for epoch in range(90):
+            train()
+            scheduler.step()
+    """,
+}
+GRANULARITY_FIRES = {
+    "StepLR (epochs) stepped every batch": """
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.1)
+        for epoch in range(90):
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+                scheduler.step()
+    """,
+    "OneCycleLR (steps) stepped once per epoch": """
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, epochs=10,
+                                                        steps_per_epoch=len(train_loader))
+        def train_one_epoch():
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+        for epoch in range(10):
+            train_one_epoch()
+            scheduler.step()
+    """,
+}
+GRANULARITY_QUIET = {
+    "OneCycleLR stepped every batch": SCHEDULER_ORDER_QUIET["scheduler.step() after optimizer.step()"],
+    "StepLR stepped once per epoch": SCHEDULER_ORDER_QUIET["epoch scheduler after train()"],
+    "StepLR counting iterations, stepped every batch": """
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=20000, gamma=0.1)
+        for x, y in train_loader:
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+            scheduler.step()
+    """,
+    "a warmup schedule from transformers stepped every batch": """
+        from transformers import get_linear_schedule_with_warmup
+        scheduler = get_linear_schedule_with_warmup(optimizer, 100, 10000)
+        for batch in train_loader:
+            model(**batch).loss.backward()
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+    """,
+}
+
+# ---------------------------------------------------------------- setup rules
+
+ADAM_FIRES = {
+    "Adam with weight decay": "opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)\n",
+    "Adam with a decay from a config": "opt = torch.optim.Adam(model.parameters(), weight_decay=cfg.wd)\n",
+}
+ADAM_QUIET = {
+    "Adam with weight_decay=0": "opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=0)\n",
+    "AdamW with weight decay": "opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)\n",
+    "Adam with an argparse default of 0": """
+        import argparse
+        p = argparse.ArgumentParser()
+        p.add_argument('--wd', type=float, default=0.0)
+        args = p.parse_args()
+        opt = torch.optim.Adam(model.parameters(), weight_decay=args.wd)
+    """,
+    "Keras Adam (decoupled decay in Keras 3)": """
+        import keras
+        opt = keras.optimizers.Adam(weight_decay=1e-4)
+    """,
+}
+SHUFFLE_FIRES = {
+    "a training loader without shuffle": "train_loader = DataLoader(train_set, batch_size=32)\n",
+    "a training loader with shuffle=False": "train_loader = DataLoader(train_set, batch_size=32, shuffle=False)\n",
+    "Lightning train_dataloader without shuffle": """
+        class Data:
+            def train_dataloader(self):
+                return DataLoader(self.dataset, batch_size=64)
+    """,
+}
+SHUFFLE_QUIET = {
+    "DataLoader(shuffle=False) for the validation set": "val_loader = DataLoader(val_set, shuffle=False)\n",
+    "a training loader that shuffles": "train_loader = DataLoader(train_set, batch_size=32, shuffle=True)\n",
+    "a sampler decides the order": "train_loader = DataLoader(train_set, sampler=DistributedSampler(train_set))\n",
+    "an iterable dataset": """
+        class Stream(torch.utils.data.IterableDataset):
+            pass
+        train_ds = Stream()
+        train_loader = DataLoader(train_ds, batch_size=32)
+    """,
+    "shuffle from a setting": "train_loader = DataLoader(train_set, shuffle=args.shuffle)\n",
+    "a loader of unknown role": "loader = DataLoader(dataset, batch_size=32)\n",
+}
+LEAK_FIRES = {
+    "scaler fitted on all of X, then split": """
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.model_selection import train_test_split
+        X = StandardScaler().fit_transform(X)
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+    """,
+    "scaler fitted on X, then K-fold": """
+        from sklearn.preprocessing import MinMaxScaler
+        from sklearn.model_selection import KFold
+        scaler = MinMaxScaler()
+        scaler.fit(X)
+        for train_idx, test_idx in KFold(5).split(X):
+            pass
+    """,
+}
+LEAK_QUIET = {
+    "a scaler fitted on X_train": """
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.model_selection import train_test_split
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    """,
+    "scaled data that is never split": """
+        from sklearn.preprocessing import StandardScaler
+        X = StandardScaler().fit_transform(X)
+        clf.fit(X, y)
+    """,
+}
+VAL_AUG_FIRES = {
+    "a validation Compose with a random flip": """
+        from torchvision import transforms
+        val_transform = transforms.Compose([transforms.RandomHorizontalFlip(), transforms.ToTensor()])
+    """,
+    "the 'val' entry of a transforms dict": """
+        from torchvision import transforms
+        data_transforms = {
+            'train': transforms.Compose([transforms.RandomResizedCrop(224), transforms.ToTensor()]),
+            'val': transforms.Compose([transforms.RandomResizedCrop(224), transforms.ToTensor()]),
+        }
+    """,
+    "the test set built with the training transform": """
+        from torchvision import datasets, transforms
+        train_transform = transforms.Compose([transforms.RandomCrop(32, padding=4), transforms.ToTensor()])
+        test_set = datasets.CIFAR10('data', train=False, transform=train_transform)
+    """,
+    "Keras: validation flow from an augmenting generator": """
+        from keras.preprocessing.image import ImageDataGenerator
+        datagen = ImageDataGenerator(rotation_range=20, horizontal_flip=True)
+        train_gen = datagen.flow_from_directory('data/train')
+        val_gen = datagen.flow_from_directory('data/validation')
+    """,
+}
+VAL_AUG_QUIET = {
+    "random transforms on training data only": """
+        from torchvision import datasets, transforms
+        train_transform = transforms.Compose([transforms.RandomCrop(32, padding=4), transforms.ToTensor()])
+        test_transform = transforms.Compose([transforms.CenterCrop(32), transforms.ToTensor()])
+        train_set = datasets.CIFAR10('data', train=True, transform=train_transform)
+        test_set = datasets.CIFAR10('data', train=False, transform=test_transform)
+    """,
+    "Keras: a separate validation generator that only rescales": """
+        from keras.preprocessing.image import ImageDataGenerator
+        datagen = ImageDataGenerator(rotation_range=20, horizontal_flip=True)
+        val_datagen = ImageDataGenerator(rescale=1./255)
+        train_gen = datagen.flow_from_directory('data/train')
+        val_gen = val_datagen.flow_from_directory('data/validation')
+    """,
+}
+ACCUMULATE_FIRES = {
+    "total_loss += loss": """
+        total_loss = 0
+        for x, y in train_loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            total_loss += loss
+    """,
+    "losses.append(loss)": """
+        losses = []
+        for x, y in train_loader:
+            loss = criterion(model(x), y)
+            loss.backward()
+            losses.append(loss)
+    """,
+}
+ACCUMULATE_QUIET = {
+    "loss.item() accumulation": ACCUMULATE_FIRES["total_loss += loss"].replace("+= loss\n", "+= loss.item()\n"),
+    "detached": ACCUMULATE_FIRES["total_loss += loss"].replace("+= loss\n", "+= loss.detach()\n"),
+    "float(loss) * batch size": ACCUMULATE_FIRES["total_loss += loss"].replace(
+        "+= loss\n", "+= float(loss) * x.size(0)\n"
+    ),
+    "summed on purpose, to backward the sum": """
+        total = 0
+        for x, y in pairs:
+            loss = F.mse_loss(model(x), y)
+            loss.backward(retain_graph=True)
+            total += loss
+        total.backward()
+    """,
+}
+
+CASES = [
+    ("softmax-before-logits-loss", SOFTMAX_FIRES, SOFTMAX_QUIET),
+    ("missing-no-grad", NO_GRAD_FIRES, NO_GRAD_QUIET),
+    ("missing-eval-mode", EVAL_FIRES, EVAL_QUIET),
+    ("missing-zero-grad", ZERO_GRAD_FIRES, ZERO_GRAD_QUIET),
+    ("scheduler-before-optimizer", SCHEDULER_ORDER_FIRES, SCHEDULER_ORDER_QUIET),
+    ("scheduler-step-granularity", GRANULARITY_FIRES, GRANULARITY_QUIET),
+    ("adam-weight-decay", ADAM_FIRES, ADAM_QUIET),
+    ("train-loader-no-shuffle", SHUFFLE_FIRES, SHUFFLE_QUIET),
+    ("normalization-fit-before-split", LEAK_FIRES, LEAK_QUIET),
+    ("val-augmented", VAL_AUG_FIRES, VAL_AUG_QUIET),
+    ("loss-accumulated-without-item", ACCUMULATE_FIRES, ACCUMULATE_QUIET),
+]
+FIRES = [(rule, name, code) for rule, fires, _ in CASES for name, code in fires.items()]
+QUIET = [(rule, name, code) for rule, _, quiet in CASES for name, code in quiet.items()]
+
+
+def test_every_rule_has_cases_both_ways_and_a_page():
+    assert {rule for rule, _, _ in CASES} == set(RULES)
+    assert all(fires and quiet for _, fires, quiet in CASES)
+
+
+@pytest.mark.parametrize("rule, name, code", FIRES, ids=[f"{r}: {n}" for r, n, _ in FIRES])
+def test_the_rule_fires(rule, name, code):
+    assert rule in fired(textwrap.dedent(code))
+
+
+@pytest.mark.parametrize("rule, name, code", QUIET, ids=[f"{r}: {n}" for r, n, _ in QUIET])
+def test_the_rule_stays_quiet_on_correct_code(rule, name, code):
+    assert rule not in fired(textwrap.dedent(code))
+
+
+def test_a_finding_names_its_line_why_and_page():
+    code = HEAD + textwrap.dedent(ADAM_FIRES["Adam with weight decay"])
+    (mistake,) = explain_text(code).mistakes
+    assert (mistake.id, mistake.line, mistake.slug) == ("adam-weight-decay", 6, "weight-decay")
+    assert "weight_decay=1e-4" in mistake.evidence and "AdamW" in mistake.why
+
+
+# ---------------------------------------------------------------- real-world examples
+
+EXAMPLE_FILES = sorted(EXAMPLES.glob("*.py"))
+CORPUS = Path(__file__).resolve().parent / "data" / "real-scripts"
+
+
+def test_every_rule_has_a_real_world_example_or_says_why_not():
+    covered = {path.name.split("--")[0] for path in EXAMPLE_FILES}
+    missing = (EXAMPLES / "MISSING.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        assert (rule in covered) != (f"`{rule}`" in missing), rule
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=[p.name for p in EXAMPLE_FILES])
+def test_a_real_world_example_fires_its_rule_on_the_line_it_names(path):
+    """Each file `<rule>--<name>.py` is the shape of a mistake found in public code: its header names where
+    (`# pattern of:`) and the line kb must flag (`# expect: <rule> line N`)."""
+    text = path.read_text(encoding="utf-8")
+    header = text.split("\n\n", 1)[0]
+    assert re.search(r"^# pattern of: (https://github\.com/|tests/data/real-scripts/)\S+", header, re.M)
+    expected = [(m.group(1), int(m.group(2))) for m in re.finditer(r"^# expect: (\S+) line (\d+)", header, re.M)]
+    assert expected and all(rule == path.name.split("--")[0] for rule, _ in expected)
+    found = explain_file(path).mistakes
+    for rule, line in expected:
+        assert any(m.id == rule and m.line <= line <= m.end_line for m in found), (rule, line, found)
+    assert {m.id for m in found} == {rule for rule, _ in expected}, "nothing else is flagged"
+
+
+@pytest.mark.parametrize(
+    "name, rule, line",
+    [
+        ("pytorchexamples-imagenet-fp16.py", "missing-no-grad", 280),
+        ("pytorchexamples-word-language-model.py", "missing-no-grad", 114),
+        ("sklearn-classifier-comparison.py", "normalization-fit-before-split", 81),
+    ],
+)
+def test_the_real_mistakes_labelled_blind_in_the_corpus_are_found(name, rule, line):
+    """Verbatim public code in tests/data/real-scripts (labels.yaml), the only real mistakes its labellers found."""
+    found = explain_file(CORPUS / name).mistakes
+    assert [(m.id, m.line <= line <= m.end_line) for m in found] == [(rule, True)]
