@@ -11,7 +11,11 @@ import pytest
 
 KB = Path(__file__).resolve().parent.parent / "kb"
 # Entry points, not library: the command line, `python -m kb`, and the file mkdocs loads by path.
-ENTRY_POINTS = {"kb.cli", "kb.__main__", "kb.site.mkdocs_hooks"}
+ENTRY_POINTS = {"kb.__main__", "kb.site.mkdocs_hooks"}  # and the kb.cli package, below
+
+
+def is_entry_point(name: str) -> bool:
+    return name in ENTRY_POINTS or name == "kb.cli" or name.startswith("kb.cli.")
 MAX_LINES = 450
 
 
@@ -64,9 +68,9 @@ def test_every_module_imports_on_its_own():
 
 def test_the_library_never_imports_the_cli():
     offenders = {
-        name: sorted(deps & ENTRY_POINTS)
+        name: sorted(d for d in deps if is_entry_point(d))
         for name, deps in GRAPH.items()
-        if name not in ENTRY_POINTS and deps & ENTRY_POINTS
+        if not is_entry_point(name) and any(is_entry_point(d) for d in deps)
     }
     assert offenders == {}
 

@@ -1,6 +1,6 @@
 """MkDocs' entry point into kb's site (mkdocs.yml loads this file by path, outside the package).
 
-Like kb/cli.py it is an entry point, not library: it is the one module besides the CLI that imports kb.cli, to
+Like kb/cli/ it is an entry point, not library: it is the one module besides the CLI that imports kb.cli, to
 document the commands it defines.
 """
 
