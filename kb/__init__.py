@@ -15,6 +15,13 @@ from .pages import Page  # noqa: E402
 from .search import Answer, Result  # noqa: E402
 
 
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext kb` in Jupyter, Colab or IPython: the `%kb` magic (see kb.notebook)."""
+    from .notebook import load
+
+    load(ipython)
+
+
 def __getattr__(name: str):  # kb.Diagnosis, kb.Finding without importing numpy on `import kb`
     if name in ("Diagnosis", "Finding"):
         from . import diagnosis

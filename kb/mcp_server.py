@@ -29,6 +29,7 @@ def build_server(concepts=(), home: Path | None = None):
     except ImportError:
         raise ModelError("kb mcp needs the MCP SDK: pip install 'mcp>=2'") from None
     from .api import Engine
+    from .prose import resolve_links
     from .render import page_markdown
     from .shapes import answer_json, page_dict
 
@@ -83,7 +84,7 @@ def build_server(concepts=(), home: Path | None = None):
             page = engine.page(slug)
         except KbError as exc:
             raise ToolError(_one_line(exc)) from None
-        return {**page_dict(page), "markdown": page_markdown(page)}
+        return {**page_dict(page), "markdown": resolve_links(page_markdown(page), page.category)}
 
     from .explanation import MAX_NOTEBOOK_BYTES
     from .shapes import explanation_json

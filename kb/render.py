@@ -13,11 +13,12 @@ import shutil
 
 from .formats import renders
 from .pages import Page
+from .prose import plain, resolve_links
 from .search import Answer, Result
 from .shapes import answer_json as answer_shape
 from .shapes import eval_dict, page_dict, page_list_item
 
-NO_MATCH = "No confident match: kb has no page that clearly explains this. The nearest pages:"
+NO_MATCH = "No page covers this yet; nearest:"
 
 
 def _explain(result: Result) -> str:
@@ -45,45 +46,70 @@ def answer_json(answer: Answer, explain: bool = False) -> str:
     return json.dumps(answer_shape(answer, explain), indent=2, ensure_ascii=False) + "\n"
 
 
+VIEWS = ("screen", "brief", "full")  # what an answer shows: one screen (default), three lines, or the whole page
+
+
+def _head(best: Result) -> str:
+    return f"{best.title}  [{best.category}/{best.slug}]"
+
+
+def _more(best: Result) -> str:
+    return f"More: kb show {best.slug}  (code: kb snippet {best.slug})"
+
+
+def _also(answer: Answer, explain: bool) -> list[str]:
+    lines = []
+    for i, r in enumerate(answer.results[1:], 2):
+        lines.append(f"  {_one_line(i, r)}")
+        if explain:
+            lines.append(f"     {_explain(r)}")
+    return ["Also:", *lines] if lines else []
+
+
+def _no_match(answer: Answer, explain: bool) -> list[str]:
+    lines = [NO_MATCH]
+    for i, r in enumerate(answer.results, 1):
+        lines.append(_one_line(i, r))
+        if explain:
+            lines.append(f"   {_explain(r)}")
+    return lines
+
+
 @renders("answer", "text")
-def answer_text(answer: Answer, explain: bool = False) -> str:
+def answer_text(
+    answer: Answer, explain: bool = False, view: str = "screen", page: Page | None = None, site_url: str | None = None
+) -> str:
+    """Plain text with a fixed layout (nothing depends on the terminal's width): Markdown marks removed, links
+    between pages as `kb show SLUG`, the snippet whole and indented by four spaces."""
     lines: list[str] = [_read_as(answer), ""] if answer.corrections else []
     if explain and answer.searched != " ".join(answer.query.split()):
         lines += [f"Searched for: {answer.searched}", ""]
     if not answer.confident:
-        lines.append(NO_MATCH)
-        for i, r in enumerate(answer.results, 1):
-            lines.append(_one_line(i, r))
-            if explain:
-                lines.append(f"   {_explain(r)}")
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines + _no_match(answer, explain)) + "\n"
     best = answer.results[0]
-    lines += [
-        f"{best.title}  [{best.category}/{best.slug}]",
-        best.summary,
-        "",
-        f"Matched: {best.matched}" + (f" ({best.matched_kind})" if best.matched_kind != "symptom" else ""),
-        "",
-    ]
+    if view == "brief":
+        return "\n".join(lines + [_head(best), best.summary, _more(best)]) + "\n"
+    matched = f"Matched: {best.matched}" + (f" ({best.matched_kind})" if best.matched_kind != "symptom" else "")
+    lines += [_head(best), best.summary, matched, ""]
     if explain:
         lines += [f"Why first: {_explain(best)}", ""]
-    lines += ["Try this first:", indent(best.try_first), ""]
-    if best.snippet:
-        lines += [f"Code to try (kb snippet {best.slug}):", indent(best.snippet.rstrip()), ""]
+    if view == "full" and page is not None:
+        lines += [plain(page_markdown(page, title=False), page.category, site_url).rstrip(), ""]
+    else:
+        lines += ["Try this first:", indent(plain(best.try_first, best.category, site_url)), ""]
+        if best.snippet:
+            lines += [f"Code to try (kb snippet {best.slug}):", indent(best.snippet.rstrip()), ""]
     if best.related:
         lines += [f"Related: {', '.join(best.related)}", ""]
-    if len(answer.results) > 1:
-        lines.append("Also:")
-        for i, r in enumerate(answer.results[1:], 2):
-            lines.append(f"  {_one_line(i, r)}")
-            if explain:
-                lines.append(f"     {_explain(r)}")
-    lines.append(f"More: kb show {best.slug}")
+    lines += _also(answer, explain)
+    lines.append(_more(best))
     return "\n".join(lines).rstrip() + "\n"
 
 
 @renders("answer", "markdown")
-def answer_markdown(answer: Answer, explain: bool = False) -> str:
+def answer_markdown(
+    answer: Answer, explain: bool = False, view: str = "screen", page: Page | None = None, site_url: str | None = None
+) -> str:
     lines: list[str] = [f"*{_read_as(answer)}*", ""] if answer.corrections else []
     if not answer.confident:
         lines += [f"**{NO_MATCH}**", ""]
@@ -93,12 +119,18 @@ def answer_markdown(answer: Answer, explain: bool = False) -> str:
                 lines.append(f"   - {_explain(r)}")
         return "\n".join(lines) + "\n"
     best = answer.results[0]
-    lines += [f"## {best.title}", "", f"*{best.summary}*", "", f"**Matched:** {best.matched}", ""]
+    lines += [f"## {best.title}", "", f"*{best.summary}*", ""]
+    if view == "brief":
+        return "\n".join(lines + [f"`kb show {best.slug}`"]) + "\n"
+    lines += [f"**Matched:** {best.matched}", ""]
     if explain:
         lines += [f"**Why first:** {_explain(best)}", ""]
-    lines += ["### Try this first", "", best.try_first.strip(), ""]
-    if best.snippet:
-        lines += ["### Code to try", "", "```python", best.snippet.rstrip(), "```", ""]
+    if view == "full" and page is not None:
+        lines += [resolve_links(page_markdown(page, title=False), page.category, site_url).rstrip(), ""]
+    else:
+        lines += ["### Try this first", "", resolve_links(best.try_first.strip(), best.category, site_url), ""]
+        if best.snippet:
+            lines += ["### Code to try", "", "```python", best.snippet.rstrip(), "```", ""]
     if best.related:
         lines += ["**Related:** " + ", ".join(f"`{r}`" for r in best.related), ""]
     if len(answer.results) > 1:
@@ -110,25 +142,47 @@ def answer_markdown(answer: Answer, explain: bool = False) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def terminal_console():
+def terminal_console(width: int | None = None):
     """A rich console that renders into a string as the terminal would show it (colours unless NO_COLOR)."""
     from rich.console import Console
 
-    return Console(file=io.StringIO(), force_terminal=True, width=shutil.get_terminal_size().columns)
+    return Console(file=io.StringIO(), force_terminal=True, width=width or shutil.get_terminal_size().columns)
 
 
 @renders("answer", "terminal")
-def answer_terminal(answer: Answer, explain: bool = False) -> str:
+def answer_terminal(
+    answer: Answer, explain: bool = False, view: str = "screen", page: Page | None = None, site_url: str | None = None
+) -> str:
     console = terminal_console()
-    rich_answer(answer, console, explain)
+    rich_answer(answer, console, explain, view, page, site_url)
     return console.file.getvalue()
 
 
-def rich_answer(answer: Answer, console, explain: bool = False) -> None:
-    """The same content as `answer_text`, with headings, Markdown and a highlighted snippet, for a terminal."""
-    from rich.markdown import Markdown
-    from rich.panel import Panel
+def print_code(console, code: str) -> None:
+    """A snippet, highlighted, that copies from the screen as it runs: never cut at the window's edge (rich would
+    crop long lines); a line wider than the window wraps where the terminal wraps it."""
     from rich.syntax import Syntax
+
+    width = max((len(line) for line in code.splitlines()), default=1)
+    console.print(
+        Syntax(code, "python", theme="ansi_dark", background_color="default", code_width=width),
+        soft_wrap=True,
+        crop=False,
+    )
+
+
+def rich_answer(
+    answer: Answer,
+    console,
+    explain: bool = False,
+    view: str = "screen",
+    page: Page | None = None,
+    site_url: str | None = None,
+) -> None:
+    """The same content as `answer_text`, with headings, Markdown and a highlighted snippet, for a terminal. The
+    order is the order of importance: what the page is, what to try, then the code, so that in a pager the first
+    screen is the useful one."""
+    from rich.markdown import Markdown
     from rich.text import Text
 
     if answer.corrections:
@@ -143,23 +197,27 @@ def rich_answer(answer: Answer, console, explain: bool = False) -> None:
                 console.print(Text(f"   {_explain(r)}", style="dim"))
         return
     best = answer.results[0]
-    head = Text.assemble(
-        (best.title, "bold"),
-        (f"  {best.category}/{best.slug}", "dim"),
-        "\n",
-        best.summary,
-        "\n",
-        ("Matched: ", "dim"),
-        best.matched,
-    )
-    console.print(Panel(head, expand=False))
+    console.print(Text.assemble((best.title, "bold"), (f"  {best.category}/{best.slug}", "dim")))
+    console.print(Text(best.summary))
+    if view == "brief":
+        console.print(Text(_more(best), style="dim"))
+        return
+    console.print(Text.assemble(("Matched: ", "dim"), best.matched))
     if explain:
         console.print(Text(f"Why first: {_explain(best)}", style="dim"))
-    console.print(Text("Try this first", style="bold green"))
-    console.print(Markdown(best.try_first))
-    if best.snippet:
-        console.print(Text(f"\nCode to try (kb snippet {best.slug})", style="bold green"))
-        console.print(Syntax(best.snippet.rstrip(), "python", theme="ansi_dark", background_color="default"))
+    if view == "full" and page is not None:
+        for name, text in page.sections.items():
+            console.print(Text(f"\n{name}", style="bold green"))
+            if name == "Code to try" and page.snippet:
+                print_code(console, page.snippet.rstrip())
+            else:
+                console.print(Markdown(resolve_links(text, page.category, site_url)))
+    else:
+        console.print(Text("\nTry this first", style="bold green"))
+        console.print(Markdown(resolve_links(best.try_first, best.category, site_url)))
+        if best.snippet:
+            console.print(Text(f"\nCode to try (kb snippet {best.slug})", style="bold green"))
+            print_code(console, best.snippet.rstrip())
     if best.related:
         console.print(Text.assemble(("Related: ", "dim"), ", ".join(best.related)))
     if len(answer.results) > 1:
@@ -168,29 +226,49 @@ def rich_answer(answer: Answer, console, explain: bool = False) -> None:
             console.print(Text(f"  {_one_line(i, r)}"))
             if explain:
                 console.print(Text(f"     {_explain(r)}", style="dim"))
-    console.print(Text(f"More: kb show {best.slug}", style="dim"))
+    console.print(Text(_more(best), style="dim"))
 
 
-@renders("page", "markdown", "text")
-def page_markdown(page: Page) -> str:
-    """A page as Markdown without its front matter, for `kb show` and editors."""
-    lines = [f"# {page.title}", "", f"*{page.summary}*", ""]
+def page_markdown(page: Page, title: bool = True) -> str:
+    """A page as Markdown without its front matter (`kb show --format markdown`, editors, MCP); links between pages
+    as the page's file has them."""
+    lines = [f"# {page.title}", "", f"*{page.summary}*", ""] if title else []
     for name, text in page.sections.items():
         lines += [f"## {name}", "", text.strip(), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
+@renders("page", "markdown")
+def page_markdown_resolved(page: Page, site_url: str | None = None) -> str:
+    """`kb show --format markdown`: links between pages lead somewhere from outside the docs folder."""
+    return resolve_links(page_markdown(page), page.category, site_url)
+
+
+@renders("page", "text")
+def page_text(page: Page, site_url: str | None = None) -> str:
+    """`kb show` in a pipe: plain text (no Markdown marks), links as `kb show SLUG`, the snippet whole."""
+    return plain(page_markdown(page), page.category, site_url)
+
+
 @renders("page", "json")
-def page_json(page: Page) -> str:
+def page_json(page: Page, site_url: str | None = None) -> str:
     return json.dumps(page_dict(page), indent=2, ensure_ascii=False) + "\n"
 
 
 @renders("page", "terminal")
-def page_terminal(page: Page) -> str:
+def page_terminal(page: Page, site_url: str | None = None) -> str:
     from rich.markdown import Markdown
+    from rich.text import Text
 
     console = terminal_console()
-    console.print(Markdown(page_markdown(page)))
+    console.print(Text(page.title, style="bold"))
+    console.print(Text(page.summary))
+    for name, text in page.sections.items():
+        console.print(Text(f"\n{name}", style="bold green"))
+        if name == "Code to try" and page.snippet:
+            print_code(console, page.snippet.rstrip())
+        else:
+            console.print(Markdown(resolve_links(text, page.category, site_url)))
     return console.file.getvalue()
 
 

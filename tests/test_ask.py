@@ -94,7 +94,7 @@ def test_text_output_has_the_parts_of_an_answer(engine):
 def test_code_prints_only_the_snippet_and_it_runs(engine):
     result = runner.invoke(app, ["ask", "--code", "adam epsilon and betas defaults"])
     page = engine.page("adam")
-    assert result.exit_code == 0 and result.stdout == page.snippet
+    assert result.exit_code == 0 and result.stdout == f"# {page.title} (kb show adam)\n{page.snippet}"
     compile(result.stdout, "<snippet>", "exec")
 
 

@@ -63,8 +63,10 @@ def test_vim_kbsnippet_inserts_the_snippet_below_the_selection(editor, engine, t
     buffer, meta = vim_run(
         editor, tmp_path, ["# RuntimeError: CUDA out of memory", "# while training", "pass"], "1,2KbSnippet"
     )
-    snippet = engine.page("cuda-out-of-memory").snippet.rstrip("\n").split("\n")
-    assert buffer == ["# RuntimeError: CUDA out of memory", "# while training", *snippet, "pass"]
+    page = engine.page("cuda-out-of-memory")
+    snippet = page.snippet.rstrip("\n").split("\n")
+    header = f"# {page.title} (kb show cuda-out-of-memory)"  # an inserted snippet names its page
+    assert buffer == ["# RuntimeError: CUDA out of memory", "# while training", header, *snippet, "pass"]
     assert meta[1] == "1"  # no extra window
 
 
@@ -93,7 +95,9 @@ def test_emacs_kb_ask_region_fills_the_kb_buffer(engine, tmp_path):
     )
     assert (tmp_path / "answer.md").read_text().startswith("## CUDA out of memory\n")
     assert (tmp_path / "meta.txt").read_text() in ("markdown-mode t", "text-mode t")
-    assert (tmp_path / "snippet.txt").read_text() == "loss is nan\n" + engine.page("nan-loss").snippet.rstrip("\n")
+    page = engine.page("nan-loss")
+    header = f"# {page.title} (kb show nan-loss)\n"
+    assert (tmp_path / "snippet.txt").read_text() == "loss is nan\n" + header + page.snippet.rstrip("\n")
 
 
 def test_vscode_task_json_is_valid_and_its_command_line_answers(engine):
@@ -104,7 +108,7 @@ def test_vscode_task_json_is_valid_and_its_command_line_answers(engine):
     selection = 'Traceback (most recent call last):\n  File "t.py", line 3\nRuntimeError: CUDA out of memory. x'
     for label, expect_start in (
         ("kb: ask about selection", "## CUDA out of memory"),
-        ("kb: snippet for selection", "import "),
+        ("kb: snippet for selection", "# CUDA out of memory (kb show cuda-out-of-memory)\nimport "),
     ):
         task = labels[label]
         assert task["type"] == "process" and task["command"] == "kb"  # no shell: any selected text is one argument
@@ -160,3 +164,45 @@ def test_vscode_explain_task_runs_on_the_file(tmp_path):
     args = [a.replace("${file}", str(script)) for a in task["args"]]
     result = subprocess.run([KB, *args], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and result.stdout.startswith(f"## kb explain: {script}\n"), result.stderr
+
+
+# ---------------------------------------------------------------- kb not installed
+
+
+@pytest.mark.parametrize("editor", ["vim", "nvim"])
+def test_vim_says_in_one_line_when_kb_is_not_found(editor, tmp_path):
+    flags = ["-Nu", "NONE", "-i", "NONE", "-es"] if editor == "vim" else ["--headless", "-u", "NONE", "-i", "NONE"]
+    script = [
+        f"set rtp^={EDITORS / 'vim'}",
+        "let g:kb_command = '/no/such/kb'",
+        "runtime plugin/kb.vim",
+        "call setline(1, 'loss is nan')",
+        "redir! > messages.txt",
+        "silent! KbAsk",
+        "redir END",
+        "qa!",
+    ]
+    args = [need(editor), *flags]
+    for line in script:
+        args += ["-c", line]
+    subprocess.run(args, cwd=tmp_path, timeout=120, capture_output=True, stdin=subprocess.DEVNULL)
+    messages = [m for m in (tmp_path / "messages.txt").read_text().splitlines() if m.strip()]
+    assert messages == ["kb not found: install it or set g:kb_command"]
+
+
+def test_emacs_says_in_one_line_when_kb_is_not_found(tmp_path):
+    lisp = f"""(progn
+      (load-file "{EDITORS / "emacs" / "kb.el"}")
+      (setq kb-command "/no/such/kb")
+      (with-temp-file "message.txt"
+        (insert (condition-case err (progn (kb--run "loss is nan" "ask") "no error")
+                  (user-error (error-message-string err))))))"""
+    subprocess.run(
+        [need("emacs"), "--batch", "-Q", "--eval", lisp],
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert (tmp_path / "message.txt").read_text() == "kb not found: install it or set kb-command"

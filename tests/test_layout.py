@@ -16,6 +16,8 @@ ENTRY_POINTS = {"kb.__main__", "kb.site.mkdocs_hooks"}  # and the kb.cli package
 
 def is_entry_point(name: str) -> bool:
     return name in ENTRY_POINTS or name == "kb.cli" or name.startswith("kb.cli.")
+
+
 MAX_LINES = 450
 
 

@@ -25,6 +25,8 @@
 
 (defun kb--run (text &rest args)
   "Run kb with ARGS and TEXT on stdin; return its stdout, or signal a `user-error' with kb's message."
+  (unless (executable-find kb-command)
+    (user-error "%s" "kb not found: install it or set kb-command"))
   (let ((errfile (make-temp-file "kb-err")))
     (unwind-protect
         (with-temp-buffer

@@ -31,6 +31,20 @@ def main(
     """Just-in-time concept lookup for machine learning."""
 
 
+def command_names() -> set[str]:
+    """The names `kb` dispatches on (ask, show, ..., site), read from the app without building click's commands."""
+    names = {info.name or info.callback.__name__.rstrip("_").replace("_", "-") for info in app.registered_commands}
+    return names | {info.name for info in app.registered_groups if info.name}
+
+
+def with_default_command(args: list[str]) -> list[str]:
+    """`kb loss is nan` means `kb ask loss is nan`, as tldr, cheat.sh and howdoi users type: when the first word is
+    neither an option nor a command, `ask` goes in front. Commands win: `kb show x` is still `kb show`."""
+    if args and not args[0].startswith("-") and args[0] not in command_names():
+        return ["ask", *args]
+    return args
+
+
 def run() -> None:
     """The `kb` command. Usage errors (a bad option, a value out of range) are one `kb:` line too, not click's box."""
     from typer.core import _click as click  # typer 0.28 carries its own copy of click; its exceptions are these
@@ -39,7 +53,8 @@ def run() -> None:
         print("kb: standard output is closed; nothing to write the answer to", file=sys.stderr)
         raise SystemExit(4)
     try:
-        code = app(prog_name="kb", standalone_mode=False)  # the same name in usage and completion, however started
+        # the same name in usage and completion, however kb was started
+        code = app(args=with_default_command(sys.argv[1:]), prog_name="kb", standalone_mode=False)
     except click.exceptions.UsageError as exc:
         where = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
         print(f"kb: {exc.format_message()}{where}", file=sys.stderr)

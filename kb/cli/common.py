@@ -16,7 +16,8 @@ from ..errors import EXIT_OK, KbError, UsageError
 app = typer.Typer(
     name="kb",
     help="Just-in-time concept lookup for machine learning: ask why your model misbehaves, get the page and a "
-    "snippet to try.",
+    "snippet to try. `kb QUESTION...` is short for `kb ask QUESTION...` (when the first word is a command, the "
+    "command wins: `kb ask show me` asks).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -130,7 +131,61 @@ def output_format(fmt: Optional[Format], as_json: bool = False) -> str:
     return "terminal" if sys.stdout.isatty() else "text"
 
 
-def show_as(kind: str, thing, fmt: str, **options) -> None:
+def show_as(kind: str, thing, fmt: str, pager: bool = True, **options) -> None:
+    """Render `thing` and print it; on a terminal, output taller than the window goes through a pager."""
     from ..formats import render
 
-    emit(render(kind, thing, fmt, **options))
+    text = render(kind, thing, fmt, **options)
+    if fmt == "terminal" and pager and not page_through_pager(text):
+        emit(text)
+    elif fmt != "terminal" or not pager:
+        emit(text)
+
+
+def pager_command() -> list[str] | None:
+    """The pager, as git chooses one: KB_PAGER, else PAGER, else `less` when it is installed; none for "" or cat."""
+    import os
+    import shlex
+    import shutil
+
+    for name in ("KB_PAGER", "PAGER"):
+        if name in os.environ:
+            value = os.environ[name].strip()
+            return None if value in ("", "cat") else shlex.split(value)
+    return ["less"] if shutil.which("less") else None
+
+
+def page_through_pager(text: str) -> bool:
+    """Show `text` through the pager when stdout is a terminal and `text` is taller than it; False when it was not
+    paged (it fits, no pager, or the pager could not start), so the caller prints it."""
+    import os
+    import shutil
+    import subprocess
+
+    if not sys.stdout.isatty() or text.count("\n") < shutil.get_terminal_size().lines - 1:
+        return False
+    command = pager_command()
+    if command is None:
+        return False
+    # like git: quit if one screen, pass colours, do not clear the screen on exit
+    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX"), "LV": os.environ.get("LV", "-c")}
+    try:
+        pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        return False
+    try:
+        pager.stdin.write(text.encode("utf-8", "replace"))
+        pager.stdin.close()
+    except BrokenPipeError:  # the reader quit the pager early
+        pass
+    pager.wait()
+    return True
+
+
+def complete_paths(incomplete: str) -> list[str]:
+    """Shell completion of file and folder names (kb diagnose <TAB>, kb explain <TAB>); folders end in '/'."""
+    import glob
+    import os
+
+    matches = sorted(glob.glob(os.path.expanduser(incomplete) + "*"))[:200]
+    return [m + "/" if os.path.isdir(m) else m for m in matches]

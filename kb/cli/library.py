@@ -21,21 +21,39 @@ from .common import (
 )
 
 
+def complete_slugs(incomplete: str) -> list[str]:
+    """Shell completion of page slugs (kb show <TAB>): file names only, nothing parsed, no model loaded."""
+    from ..config import settings
+    from ..pages import page_files
+
+    slugs = {p.stem for d, _ in settings().concept_dirs if d.is_dir() for p in page_files(d)}
+    return sorted(s for s in slugs if s.startswith(incomplete))
+
+
 @app.command()
 @handles_errors
 def show(
-    slug: str = typer.Argument(..., help="Page slug, e.g. learning-rate."),
-    fmt: Format = typer.Option(Format.text, "--format", help="text, markdown or json."),
+    slug: str = typer.Argument(..., help="Page slug, e.g. learning-rate.", autocompletion=complete_slugs),
+    fmt: Format = typer.Option(
+        Format.text, "--format", help="text (Markdown rendered on a terminal, plain in a pipe), markdown or json."
+    ),
+    no_pager: bool = typer.Option(False, "--no-pager", help="Never page long output on a terminal."),
     concepts: Optional[List[Path]] = ConceptsOption,
 ):
     """Print one page."""
+    from ..prose import site_url
+
     page = make_engine(concepts).page(slug)
-    show_as("page", page, "terminal" if fmt is Format.text and sys.stdout.isatty() else fmt.value)
+    chosen = "terminal" if fmt is Format.text and sys.stdout.isatty() else fmt.value
+    show_as("page", page, chosen, pager=not no_pager, site_url=site_url())
 
 
 @app.command()
 @handles_errors
-def snippet(slug: str = typer.Argument(..., help="Page slug."), concepts: Optional[List[Path]] = ConceptsOption):
+def snippet(
+    slug: str = typer.Argument(..., help="Page slug.", autocompletion=complete_slugs),
+    concepts: Optional[List[Path]] = ConceptsOption,
+):
     """Print a page's snippet, ready to paste or pipe into python (stderr says which file it comes from)."""
     page = make_engine(concepts).page(slug)
     where = "the built-in page" if page.origin == "built-in" else f"{page.path} (not a built-in page)"

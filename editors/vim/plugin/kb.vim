@@ -1,4 +1,5 @@
-" kb.vim: ask kb (https://github.com/...) from Vim or Neovim.
+" kb.vim: ask kb, the just-in-time concept lookup for machine learning (its README: editors/vim), from Vim or
+" Neovim.
 "   :KbAsk       ask about the current line, or a visual selection (:'<,'>KbAsk); the answer opens in a
 "                scratch split with filetype=markdown
 "   :KbSnippet   insert the best page's snippet below the cursor (or below the selection)
@@ -13,6 +14,10 @@ let g:kb_command = get(g:, 'kb_command', 'kb')
 
 " Runs kb with the text on stdin; stderr goes to a file so that only the answer lands in the buffer.
 function! s:Run(args, line1, line2) abort
+  if !executable(split(g:kb_command)[0])
+    echohl ErrorMsg | echomsg 'kb not found: install it or set g:kb_command' | echohl None
+    return []
+  endif
   let l:errfile = tempname()
   let l:out = system(g:kb_command . ' ' . a:args . ' 2>' . shellescape(l:errfile),
         \ join(getline(a:line1, a:line2), "\n") . "\n")
