@@ -54,6 +54,21 @@ def imports_of(name: str, path: Path) -> set[str]:
 GRAPH = {name: imports_of(name, path) for name, path in MODULES.items()}
 
 
+def test_every_kb_import_names_a_real_module():
+    """Imports inside functions run only when their command does; a wrong relative path must fail here instead."""
+    broken = []
+    for name, path in MODULES.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+                if target not in MODULES:
+                    broken.append(f"{name}:{node.lineno}: from {'.' * node.level}{node.module or ''} -> {target}")
+    assert broken == []
+
+
 def test_every_module_imports_on_its_own():
     """Each in a fresh interpreter, so a module that only works after another was imported is caught."""
     from concurrent.futures import ThreadPoolExecutor

@@ -47,7 +47,7 @@ def site_build(
     concepts: Optional[List[Path]] = ConceptsOption,
 ):
     """Build the static site (mkdocs build --strict); serve it with `python -m http.server -d site`."""
-    from .site.build import build_site
+    from ..site.build import build_site
 
     site_dir = build_site(out, concepts=concepts or ())
     emit(f"{site_dir}\n")
