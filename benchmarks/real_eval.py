@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,7 +74,6 @@ def main() -> None:
         path, where = SETS[name]
         cases = load_cases(path, where)
         for mode in args.modes.split(","):
-            started = time.perf_counter()
             m = measure(engine, cases, mode)
             kinds = m["kinds"]
             vague = f"{kinds['vague'][1]:.3f} ({kinds['vague'][0]})" if "vague" in kinds else "-"
@@ -86,7 +84,6 @@ def main() -> None:
                 f"| {m['unanswerable']} | {declined} | {vague} | {specific} |",
                 flush=True,
             )
-            del started
 
 
 if __name__ == "__main__":
