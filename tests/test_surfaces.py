@@ -79,6 +79,19 @@ def test_a_question_right_after_kb_is_asked():
     assert with_default_command(["--version"]) == ["--version"] and with_default_command([]) == []
 
 
+def test_every_command_and_group_is_registered_and_wins_over_a_question():
+    from typer.testing import CliRunner
+
+    from kb.cli import app, command_names
+
+    expected = {"ask", "diagnose", "explain", "run", "show", "snippet", "list", "new", "check", "index", "cache"}
+    expected |= {"eval", "mcp", "site"}
+    assert command_names() == expected
+    assert with_default_command(["site", "build", "--out", "x"]) == ["site", "build", "--out", "x"]
+    shown = CliRunner().invoke(app, ["site", "build", "--help"])
+    assert shown.exit_code == 0 and "--out" in shown.stdout
+
+
 def test_piped_text_is_plain_and_its_links_lead_somewhere(fake_engine):
     answer = fake_engine.ask("RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB")
     text = render("answer", answer, "text")

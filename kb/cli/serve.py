@@ -36,6 +36,7 @@ def mcp(
 site_app = typer.Typer(
     help="The docs site: every concept page, and a search box that answers like kb ask.", no_args_is_help=True
 )
+app.add_typer(site_app, name="site")
 
 
 @site_app.command("build")
