@@ -23,6 +23,13 @@ FRAME_RE = re.compile(r'^\s*File "([^"]+)", line \d+')
 TELLING_RE = re.compile(
     r"\b(nan|inf|out of memory|OOM|diverg\w*|overflow\w*|underflow|warning|error|failed|killed)\b", re.IGNORECASE
 )
+# A library's own INFO/DEBUG chatter (TensorFlow's glog lines, Python logging at INFO): never the problem, and its
+# words ("CPU instructions", "oneDNN") pull the search toward pages about devices. Kept out of the filler below.
+CHATTER_RE = re.compile(
+    r"^\s*(?:\[?\d{4}-\d{2}-\d{2}[ T][\d:.,]+\]?:?\s+)?"  # a timestamp, then glog's level, file and line ...
+    r"(?:[IDV]\d{0,4}\s+(?:[\d:.]+\s+\d+\s+)?\S+\.(?:cc|cpp|h|py):\d+\]"
+    r"|(?:INFO|DEBUG)\b[\s:|-])"
+)
 PROGRESS_RE = re.compile(r"^\s*(?:\d+%\|[^|]*\||Epoch \d+/\d+\s*$|[\s|#=>.-]*$)")
 
 
@@ -109,7 +116,7 @@ def prepare(text: str) -> str:
             add(line)
     if not picked or sum(len(p) for p in picked) < MAX_QUERY_CHARS // 3:
         for line in lines:
-            if not FRAME_RE.match(line) and not _is_noise(line) and not TRACEBACK_RE.match(line):
+            if not (FRAME_RE.match(line) or _is_noise(line) or TRACEBACK_RE.match(line) or CHATTER_RE.match(line)):
                 add(line)
     query = ""
     for line in picked:

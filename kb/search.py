@@ -187,6 +187,12 @@ class Searcher:
 
         candidates, feats, unknown = self.candidates(query, stage)
         scores = model.reranker(feats) if feats else np.zeros(0)
+        # An exact match (slug, title, alias, a verbatim error string) stays first, as in the first stage: a user
+        # who types a page's name gets that page, whatever the learned weights make of it.
+        # (lifted by one above the best other page, so the scores still read best first).
+        exact = np.asarray([stage.exact[i] > 0 for i in candidates], dtype=bool)
+        if exact.any():
+            scores = scores + exact * (float(scores.max()) - float(scores[exact].min()) + 1.0)
         new_order = np.argsort(-scores, kind="stable")
         return (
             [candidates[j] for j in new_order],

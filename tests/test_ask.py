@@ -30,12 +30,13 @@ def test_the_three_done_when_queries_from_a_real_process(engine):
     plateau = run_kb("ask", "val accuracy plateau")
     assert plateau.returncode == 0, plateau.stderr.decode()
     # Three words do not say whether training accuracy is low too (underfitting: more capacity) or not (decay the
-    # learning rate): both pages answer it, so the first and the runner-up must be these two.
+    # learning rate): both pages answer it, so one comes first and the other within the three shown (the goals hub
+    # "what to try next", which routes between them, may sit between them).
     lines = plateau.stdout.decode().splitlines()
     both = ("[optimization/learning-rate-schedule]", "[generalization/underfitting]")
     assert lines[0].endswith(both)
     other = (both[1] if lines[0].endswith(both[0]) else both[0]).strip("[]")
-    assert any("2. " in line and f"({other}," in line for line in lines[1:]), plateau.stdout.decode()
+    assert any(line.lstrip().startswith(("2. ", "3. ")) and f"({other}," in line for line in lines[1:]), lines
     oom = run_kb("ask", input=OOM + "\n")
     assert oom.returncode == 0 and "[debugging/cuda-out-of-memory]" in oom.stdout.decode().splitlines()[0]
     nan = run_kb("ask", "--json", "loss is nan")
@@ -136,7 +137,7 @@ def test_off_topic_query_is_not_confident(engine):
     data = json.loads(result.stdout)
     assert result.exit_code == 1 and data["confident"] is False and len(data["results"]) == 3
     text = runner.invoke(app, ["ask", "how do I file my tax return"])
-    assert text.stdout.startswith("No confident match")
+    assert text.stdout.startswith("No page covers this yet; nearest:")
 
 
 def test_own_pages_override_built_in_ones_and_list_shows_origin(tmp_path, engine, monkeypatch):

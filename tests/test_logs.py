@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -288,3 +289,13 @@ def test_a_text_pipe_that_never_ends_stops_at_the_cap(tmp_path, monkeypatch):
     monkeypatch.setattr(logs, "MAX_TEXT_BYTES", 1000)
     with pytest.raises(LogError, match="more than"):
         logs._read_capped(tmp_path, io.BytesIO(b"loss: 0.5\n" * 1000), 1000)
+
+
+def test_nan_and_inf_values_are_read_not_skipped():
+    # the HF Trainer prints {'loss': nan, ...}: a part with no digit is still a value when it says nan or inf
+    from kb.diagnosis.textlogs import read_line
+
+    line = read_line(1, "{'loss': nan, 'grad_norm': nan, 'learning_rate': 4.2e-05, 'epoch': 0.47}")
+    assert math.isnan(line.metrics["loss"]) and line.epoch == 0.47
+    assert math.isinf(read_line(2, "epoch 3 | loss inf | acc 0.5").metrics["loss"])
+    assert read_line(3, "infinite patience, information only").metrics == {}

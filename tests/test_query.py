@@ -64,6 +64,23 @@ def test_nan_line_in_a_log_without_traceback_is_kept():
     assert prepare(log).startswith("step 201 loss nan")
 
 
+def test_a_librarys_info_chatter_is_left_out_of_the_query():
+    log = "\n".join(
+        [
+            "2026-11-30 09:14:03.118452: I tensorflow/core/util/port.cc:153] oneDNN custom operations are on.",
+            "I1130 09:14:03.118452 140234 gpu_device.cc:1928] Created device /job:localhost with 2 CPUs",
+            "INFO:root:building the model",
+            "my model is a small CNN on mnist",
+            "Traceback (most recent call last):",
+            '  File "train.py", line 3, in <module>',
+            "ValueError: Arguments `target` and `output` must have the same shape.",
+        ]
+    )
+    query = prepare(log)
+    assert query.startswith("ValueError: Arguments") and "small CNN" in query
+    assert "oneDNN" not in query and "Created device" not in query and "building the model" not in query
+
+
 def test_undecodable_bytes_are_replaced_and_size_is_capped():
     assert decode(b"loss is \xff\xfe nan") == "loss is \ufffd\ufffd nan"
     with pytest.raises(UsageError, match="more than 10 MB"):

@@ -8,6 +8,7 @@ import pytest
 
 from kb.errors import UsageError
 from kb.formats import formats_of, render
+from kb.render import NO_MATCH
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,7 @@ def test_answer_text_and_markdown_layout(answer):
 def test_no_confident_match_lists_the_nearest_pages(fake_engine):
     answer = fake_engine.ask("zzzz qqqq xxxx", k=2)
     text = render("answer", answer, "text")
-    assert text.startswith("No confident match") and text.count("\n") == 3
+    assert text.startswith(NO_MATCH) and text.count("\n") == 3
 
 
 def test_terminal_format_is_rich_and_honours_no_color(answer, monkeypatch):

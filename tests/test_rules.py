@@ -305,3 +305,11 @@ def test_the_text_report_says_which_lines_were_read_and_leads_with_the_main_find
     assert head[0] == "train.log  (text log; train: loss, val: val_loss)"
     assert head[1].startswith("read 16 lines like: loss: 2.0000 - val_loss: 2.2000 (line 2)")
     assert "Several runs in one log; in the last one" in text and "1. 2 runs in one log: diagnosing the last" in text
+
+
+@pytest.mark.parametrize("n", range(2, 8))
+def test_short_validation_curves_with_falling_training_never_crash_a_rule(n):
+    # a pasted snippet of a log can hold only a few evaluations; every rule must read it or stay quiet
+    x = np.arange(1, n + 1, dtype=float)
+    findings = diagnose(make_log(loss=(x, np.linspace(2.2, 0.4, n)), val_loss=(x, np.full(n, 2.9))))
+    assert isinstance(findings, list)

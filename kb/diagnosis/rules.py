@@ -351,6 +351,8 @@ def _never_improves(ctx: Context) -> Finding | None:
     # while training, over the same blocks, fell >= 10% (both falling early and flat together is no overfitting)
     size = max(3, len(v) // 5)
     usable = len(v) - len(v) % size
+    if usable < 2 * size:  # fewer than two blocks (under 6 evaluations): nothing to compare the first one with
+        return None
     train_at = aligned_train(t, v)
     blocks = np.median(v.y[:usable].reshape(-1, size), axis=1)
     train_blocks = np.nanmedian(train_at[:usable].reshape(-1, size), axis=1)

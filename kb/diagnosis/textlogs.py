@@ -68,6 +68,10 @@ class Line:
         return tuple(sorted(self.metrics))
 
 
+# A part worth parsing holds a digit or a nan/inf value ("'loss': nan" is the line that matters most).
+HAS_VALUE = re.compile(r"\d|(?<![a-z])(?:nan|inf)(?![a-z])", re.IGNORECASE)
+
+
 def _norm(key: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")
 
@@ -94,12 +98,12 @@ def read_line(number: int, text: str) -> Line:
     lead = ROLE_LEAD.match(body)
     pairs: list[tuple[str, float]] = []
     for part in FIELD_SPLIT.split(body):
-        if not any(c.isdigit() for c in part):
+        if not HAS_VALUE.search(part):
             continue
         while counter := COUNTER_AT_START.match(part):  # "Epoch 1/10 Step 30 loss: 0.5": the counters first
             pairs.append((counter.group("word"), float(counter.group("value"))))
             part = part[counter.end() :].lstrip(" :,-|")
-        if not any(c.isdigit() for c in part):
+        if not HAS_VALUE.search(part):
             continue
         whole = FIELD_PAIR.match(part.strip())
         if whole:

@@ -272,6 +272,12 @@ export function rank(index, query, text, vector, corrections = []) {  // kb/sear
   ]);
   const reranked = candidates.map((p, i) => ({ page: p, score: linear(model.reranker, features[i]),
                                                chunk: bestRow[p], features: features[i] }));
+  // an exact match stays first, as in the first stage, lifted one above the best other page (Searcher.rerank)
+  const exactScores = reranked.filter((r) => r.features[8] > 0).map((r) => r.score);
+  if (exactScores.length) {
+    const lift = Math.max(...reranked.map((r) => r.score)) - Math.min(...exactScores) + 1;
+    for (const r of reranked) if (r.features[8] > 0) r.score += lift;
+  }
   reranked.sort((x, y) => y.score - x.score);
   const results = [...reranked, ...scored.slice(candidates.length)];
   const top = reranked[0];

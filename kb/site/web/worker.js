@@ -85,7 +85,7 @@ function toMaterial({ confident, results, corrections }, mode) {
     const page = pages[r.page];
     let text = `<p>${escapeHtml(page.summary)}</p>`;
     if (r.chunk !== null && chunks[r.chunk].label) text += `<p><em>Matched:</em> ${escapeHtml(chunks[r.chunk].label)}</p>`;
-    if (!confident && i === 0) text = `<p><strong>No confident match</strong>: the nearest pages.</p>` + text;
+    if (!confident && i === 0) text = `<p><strong>No page covers this yet</strong>; nearest:</p>` + text;
     if (corrections.length && i === 0) {
       text = `<p><em>Read ${escapeHtml(corrections.map(([typed, read]) => `'${typed}' as '${read}'`).join(", "))}.</em></p>` + text;
     }
