@@ -45,8 +45,23 @@ def write_log(path: Path, megabytes: float, seed: int = 0) -> int:
 
 
 def run(path: Path) -> tuple[float, float, subprocess.CompletedProcess]:
-    """(seconds, peak MB of that process alone, result) of `kb diagnose --json path` in a fresh process."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """(seconds, peak MB of that process alone, result) of `kb diagnose --json path` in a fresh process.
+
+    Measured from a small launcher process: Linux keeps a process's peak RSS across fork and exec, so a command
+    started straight from a big process (a test run with the model loaded) would report that process's memory."""
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run([sys.executable, __file__, "--measure", str(path), folder], check=True)
+        record = Path(folder)
+        seconds, peak, code = (float(v) for v in (record / "usage").read_text().split())
+        args = [sys.executable, "-m", "kb", "diagnose", "--json", str(path)]
+        out, err = (record / "out").read_bytes(), (record / "err").read_bytes()
+        done = subprocess.CompletedProcess(args, int(code), out, err)
+    return seconds, peak, done
+
+
+def _measure(path: Path, folder: Path) -> None:
+    """The launcher's work: run the command, write its output and (seconds, peak MB, exit code) into `folder`."""
+    with (folder / "out").open("wb") as out, (folder / "err").open("wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "kb", "diagnose", "--json", str(path)],
@@ -56,18 +71,19 @@ def run(path: Path) -> tuple[float, float, subprocess.CompletedProcess]:
         )
         _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS (kB on Linux)
         seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        done = subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), err.read())
-    return seconds, usage.ru_maxrss / 1024, done
+    code = os.waitstatus_to_exitcode(status)
+    (folder / "usage").write_text(f"{seconds} {usage.ru_maxrss / 1024} {code}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=200.0, help="size of the log to write (MB)")
     parser.add_argument("--keep", type=Path, help="write the log here and keep it")
+    parser.add_argument("--measure", nargs=2, metavar=("LOG", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure:
+        _measure(Path(args.measure[0]), Path(args.measure[1]))
+        return
     directory = args.keep or Path(tempfile.mkdtemp(prefix="kb-diagnose-scale-"))
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "metrics.csv"
