@@ -29,7 +29,8 @@ REQUIRED_FIELDS = ("title", "summary", "symptoms", "aliases")
 MIN_SYMPTOMS = 6
 PROSE_WORDS = (150, 600)  # the target is 250-450; outside this band a page is no longer "one screen"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-PAGE_LINK_RE = re.compile(r"\]\((?:\.\./)?([a-z]+)/([a-z0-9-]+)\.md(?:#[^)]*)?\)")
+# A link to another page: "../category/slug.md" or "slug.md" (same folder), as mkdocs resolves them.
+PAGE_LINK_RE = re.compile(r"\]\((?:\.\./([a-z0-9-]+)/)?([a-z0-9-]+)\.md(?:#[^)]*)?\)")
 FENCE_RE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
 MAX_PAGE_BYTES = 256 * 1024  # pages are one screen (~5 KB); a bigger file is not a page, and must not cost GBs
 MAX_SLUG_LENGTH = 80
@@ -312,10 +313,14 @@ def link_problems(pages: dict[str, Page]) -> list[Problem]:
             )
         for match in PAGE_LINK_RE.finditer(text):
             category, slug = match.groups()
+            category = category or page.category  # "slug.md": a page in the same folder
             target = pages.get(slug)
             if target is None or target.category != category:
                 line = text.count("\n", 0, match.start()) + 1
-                problems.append(Problem(page.path, line, f"link to '{category}/{slug}.md' has no page", fatal=False))
+                where = f" (it is in {target.category}/)" if target is not None else ""
+                problems.append(
+                    Problem(page.path, line, f"link to '{category}/{slug}.md' has no page{where}", fatal=False)
+                )
     return problems
 
 

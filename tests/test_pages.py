@@ -74,6 +74,23 @@ def test_check_flags_sections_out_of_order_and_broken_page_links(tmp_path):
     assert any("link to 'debugging/gone-page.md' has no page" in m for m in messages)
 
 
+def test_check_resolves_links_as_mkdocs_does(tmp_path):
+    # "slug.md" is a page in the same folder; a hyphenated folder ("language-models") is a folder too
+    write_page(tmp_path, "generalization", "elsewhere")
+    write_page(tmp_path, "language-models", "neighbour")
+    text = page_text().replace(
+        "- Nothing else.",
+        "- [Same folder](neighbour.md) and [wrong folder](elsewhere.md) and "
+        "[hyphenated](../language-models/neighbour.md) and [moved](../language-models/elsewhere.md).",
+    )
+    path = write_page(tmp_path, "language-models", "linking", text=text)
+    messages = [str(p) for p in check_paths([tmp_path])]
+    broken = [m for m in messages if "link to" in m]  # both wrong links, on one line: one message
+    assert len(broken) == 1, broken
+    assert all("'language-models/elsewhere.md' has no page (it is in generalization/)" in m for m in broken)
+    assert all(str(path) in m for m in broken)
+
+
 def test_kb_check_cli_exits_nonzero_on_problems_and_zero_when_clean(tmp_path):
     write_page(tmp_path, "debugging", "clean-one")
     ok = run_kb("check", str(tmp_path))
