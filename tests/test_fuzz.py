@@ -243,27 +243,16 @@ def test_invalid_utf8_on_the_command_line_is_answered(engine):
 
 @pytest.mark.slow
 def test_a_10_mb_paste_costs_at_most_twice_a_normal_ask(engine):
-    import os
+    from measure import run_measured
 
     log = "".join(f"[2026-01-01] INFO step {i} loss {1 / (i + 1):.4f} lr 3e-4 tokens/s 5120\n" for i in range(160_000))
     log = (log + "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB\n")[-10_000_000:]
 
     def run(args, data=b""):
-        """(stdout, peak RSS in MB) of one `kb` process."""
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kb", *args],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=REPO,
-        )
-        writer = threading.Thread(target=lambda: (proc.stdin.write(data), proc.stdin.close()))
-        writer.start()
-        out = proc.stdout.read()
-        writer.join()
-        _, status, usage = os.wait4(proc.pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
-        return out, usage.ru_maxrss / 1024
+        """(stdout, peak RSS in MB) of one `kb` process, measured on its own (tests/measure.py)."""
+        code, out, peak = run_measured([sys.executable, "-m", "kb", *args], data, cwd=REPO)
+        assert code == 0
+        return out, peak
 
     _, normal = run(["ask", "--json", "loss is nan"])
     out, pasted = run(["ask", "--json"], log.encode())
