@@ -143,9 +143,9 @@ def main() -> None:
         path = REPO / "tests" / "eval" / name
         if not path.exists():
             continue
-        for mode in ("dense", "lexical", "fused"):
+        for mode in ("dense", "lexical", "fused", "calibrated"):
             report = evaluate(engine, load_cases(path), mode=mode)
-            command = f"kb eval tests/eval/{name}" if mode == "fused" else f"evaluate(..., mode={mode!r})"
+            command = f"kb eval tests/eval/{name}" if mode == "calibrated" else f"evaluate(..., mode={mode!r})"
             print(
                 f"| {label} | {mode} | {report.top1:.3f} | {report.top3:.3f} | {report.mrr:.3f} "
                 f"| {report.no_match_rate:.3f} | `{command}` |"

@@ -60,6 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--cold-runs", type=int, default=5, help="cold `kb ask` processes to time (0: none)")
     args = parser.parse_args()
     import kb
 
@@ -84,6 +85,26 @@ def main() -> None:
                 f"| {m['unanswerable']} | {declined} | {vague} | {specific} |",
                 flush=True,
             )
+    if args.cold_runs:
+        print(
+            f"\ncold `kb ask 'val accuracy plateau'`: median {cold_ask_ms(args.cold_runs):.0f} ms "
+            f"of {args.cold_runs} runs"
+        )
+
+
+def cold_ask_ms(runs: int) -> float:
+    """Median wall time of a fresh `kb ask` process (index built), as a user meets it; benchmarks/bench.py has
+    the full table with memory and the straightforward path beside it."""
+    import statistics
+    import subprocess
+    import time
+
+    times = []
+    for _ in range(runs + 1):  # the first run warms the file cache and is not counted
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "kb", "ask", "val accuracy plateau"], capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:]) * 1000
 
 
 if __name__ == "__main__":
