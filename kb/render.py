@@ -206,12 +206,7 @@ def rich_answer(
     if explain:
         console.print(Text(f"Why first: {_explain(best)}", style="dim"))
     if view == "full" and page is not None:
-        for name, text in page.sections.items():
-            console.print(Text(f"\n{name}", style="bold green"))
-            if name == "Code to try" and page.snippet:
-                print_code(console, page.snippet.rstrip())
-            else:
-                console.print(Markdown(resolve_links(text, page.category, site_url)))
+        _print_sections(console, page, site_url)
     else:
         console.print(Text("\nTry this first", style="bold green"))
         console.print(Markdown(resolve_links(best.try_first, best.category, site_url)))
@@ -257,19 +252,26 @@ def page_json(page: Page, site_url: str | None = None) -> str:
 
 @renders("page", "terminal")
 def page_terminal(page: Page, site_url: str | None = None) -> str:
-    from rich.markdown import Markdown
     from rich.text import Text
 
     console = terminal_console()
     console.print(Text(page.title, style="bold"))
     console.print(Text(page.summary))
+    _print_sections(console, page, site_url)
+    return console.file.getvalue()
+
+
+def _print_sections(console, page, site_url) -> None:
+    """Every section of a page, its snippet printed whole (never cut at the window's edge)."""
+    from rich.markdown import Markdown
+    from rich.text import Text
+
     for name, text in page.sections.items():
         console.print(Text(f"\n{name}", style="bold green"))
         if name == "Code to try" and page.snippet:
             print_code(console, page.snippet.rstrip())
         else:
             console.print(Markdown(resolve_links(text, page.category, site_url)))
-    return console.file.getvalue()
 
 
 @renders("pages", "text", "terminal")
