@@ -203,6 +203,22 @@ def _iterable_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> bool:
     return False
 
 
+def _split_at_random(code: Code, dataset: ast.AST | None) -> bool:
+    """Whether the dataset is stored by a `... = random_split(...)` anywhere in the file (tuple targets included)."""
+    if dataset is None:
+        return False
+    wanted = code.text(dataset, 200)
+    for assign in code.nodes[ast.Assign]:
+        value = assign.value
+        if not (isinstance(value, ast.Call) and code.qualname(value.func).split(".")[-1] == "random_split"):
+            continue
+        for target in assign.targets:
+            parts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+            if any(code.text(part, 200) == wanted for part in parts):
+                return True
+    return False
+
+
 def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
     found = []
     for call in code.calls:
@@ -219,10 +235,18 @@ def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
             continue
         said = "shuffle=False" if shuffle is not None else "no shuffle=True (the default is False)"
         evidence = f"the training loader {code.text(call, 60)} on {where(code, call)} has {said}"
-        why = (
-            "every epoch sees the batches in the same order; when the data is stored in order (by class, "
-            "date or source) batches are of one kind and updates are biased; pass shuffle=True"
-        )
+        if _split_at_random(code, dataset):
+            # random_split permutes once: batches are mixed, but the same ones come back in the same order
+            # every epoch, which reshuffling (the usual practice) avoids.
+            why = (
+                "random_split mixed the data once, so every epoch sees the same batches in the same order; "
+                "reshuffling every epoch is the usual practice and costs nothing; pass shuffle=True"
+            )
+        else:
+            why = (
+                "every epoch sees the batches in the same order; when the data is stored in order (by class, "
+                "date or source) batches are of one kind and updates are biased; pass shuffle=True"
+            )
         title = "The training DataLoader does not shuffle"
         found.append(mistake(code, "train-loader-no-shuffle", title, call, call, evidence, why))
     return found
