@@ -73,6 +73,35 @@ class Tally:
             setattr(self, name, getattr(self, name) + value)
 
 
+def _literal(text: object) -> str:
+    """A value as written, compared loosely: '1e-3' and '0.001' agree; quotes and spaces are dropped."""
+    text = str(text).strip().strip("'\"")
+    try:
+        return repr(float(text))
+    except ValueError:
+        return text.replace(" ", "")
+
+
+def defined_here(label: dict, knobs: list[dict]) -> list[dict]:
+    """Knobs kb reports where a value is used, resolved to the value this label marks where it is defined.
+
+    Labels made in 2026-12-07 (the second batch) mark a knob both where its value is defined (a constant, an argparse
+    default, a parameter's default) and where it is used; kb reports the use and names the definition in
+    `resolved`. Such a definition label is found when kb reports its kind, in its cell, resolved to the value
+    written after the label's last '=' (a wrongly resolved value stays a miss)."""
+    if "=" not in str(label["value"]):
+        return []
+    value = _literal(str(label["value"]).rsplit("=", 1)[1])
+    return [
+        k
+        for k in knobs
+        if k["kind"] == label["kind"]
+        and k["cell"] == label.get("cell")
+        and k["resolved"] is not None
+        and _literal(k["resolved"]) == value
+    ]
+
+
 def score(entry: dict, result: dict) -> Tally:
     """One file: `entry` from labels.yaml, `result` the JSON of `kb explain --json`."""
     tally = Tally(files=1)
@@ -89,7 +118,7 @@ def score(entry: dict, result: dict) -> Tally:
             tally.extras.append((entry["file"], knob))
     tally.labels = len(entry["knobs"])
     for label in entry["knobs"]:
-        matches = at.get((label.get("cell"), label["line"], label["kind"]), [])
+        matches = at.get((label.get("cell"), label["line"], label["kind"]), []) or defined_here(label, knobs)
         if matches:
             tally.labels_found += 1
             tally.labels_found_with_page += any(m["page"] == label["page"] for m in matches)
