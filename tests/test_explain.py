@@ -431,6 +431,33 @@ def test_names_resolve_to_argparse_defaults_constants_and_parameter_defaults():
     assert (knobs["epochs"].resolved, knobs["epochs"].resolved_from) == ("3", "default of train()")
 
 
+def test_a_default_the_file_overrides_in_its_own_call_is_not_what_runs():
+    code = """
+    import argparse, torch
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--learning_rate', type=float, default=0.0001)
+    args = parser.parse_args()
+    class Lit:
+        def __init__(self, backbone, learning_rate=1e-3):
+            self.save_hyperparameters()
+        def configure_optimizers(self):
+            return torch.optim.Adam(self.parameters(), lr=self.hparams.learning_rate)
+    def train(epochs=3):
+        for epoch in range(epochs):
+            if epoch:
+                train(epochs)  # recursion passes what it was given: not an override
+    model = Lit(backbone, args.learning_rate)
+    train(epochs=20)
+    """
+    knobs = {(k.kind, k.line): k for k in explain(code).knobs}
+    learning_rate, epochs = knobs["learning_rate", 10], knobs["epochs", 12]
+    assert (learning_rate.resolved, learning_rate.resolved_from) == (
+        "0.0001",
+        "argparse default, passed to Lit() on line 15",
+    )
+    assert (epochs.resolved, epochs.resolved_from) == ("20", "passed to train() on line 16")
+
+
 def test_each_knob_links_its_page_with_one_sentence_taken_verbatim_from_it(fake_engine):
     result = fake_engine.explain_text("import torch\nopt = torch.optim.SGD(params, lr=0.1, momentum=0.9)\n")
     by_kind = {k.kind: k for k in result.knobs}

@@ -24,7 +24,7 @@ class Knob:
     cell: int | None  # notebook cell: 0-based index in the notebook's cells list; None for a script
     value: str  # the expression as written
     resolved: str | None = None  # what a name in `value` is set to, when kb can tell (a constant, a default)
-    resolved_from: str | None = None  # where: "argparse default", "line 16", "default of train()"
+    resolved_from: str | None = None  # where: "line 16", "default of train()", "passed to Lit() on line 9"
     framework: str = ""  # pytorch, keras, hf, lightning, sklearn (the library whose call sets it)
     slug: str | None = None  # the page to read (None when the library has no such page)
     sentence: str | None = None  # one sentence from that page on what changing it does

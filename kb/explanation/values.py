@@ -31,6 +31,7 @@ class Values:
         self.code = code
         self.namespaces, self.arg_defaults = self._argparse()
         self.constants = self._constants()
+        self._passing: set[tuple[str, str]] = set()  # (callee, parameter) being resolved: no endless recursion
 
     def _argparse(self) -> tuple[set[str], dict[str, ast.AST | None]]:
         """Names bound to `parser.parse_args()` and each option's default (by its dest)."""
@@ -107,10 +108,13 @@ class Values:
             positional = args.posonlyargs + args.args
             for arg, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults):
                 if arg.arg == node.id:
-                    return self.code.text(default), f"default of {fn.name}()"
+                    return self._passed(fn.name, positional, arg.arg) or (
+                        self.code.text(default),
+                        f"default of {fn.name}()",
+                    )
             for arg, default in zip(args.kwonlyargs, args.kw_defaults):
                 if arg.arg == node.id and default is not None:
-                    return self.code.text(default), f"default of {fn.name}()"
+                    return self._passed(fn.name, [], arg.arg) or (self.code.text(default), f"default of {fn.name}()")
         if node.id in self.constants:
             value = self.constants[node.id]
             where = f"line {value.lineno}"
@@ -131,7 +135,43 @@ class Values:
         pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
         for arg, default in pairs:
             if arg.arg == node.attr:
-                return self.code.text(default), f"default of {cls.name}.__init__()"
+                return self._passed(cls.name, positional[1:], arg.arg) or (
+                    self.code.text(default),
+                    f"default of {cls.name}.__init__()",
+                )
+        return None
+
+    def _passed(self, callee: str, positional: list[ast.arg], name: str) -> tuple[str, str] | None:
+        """The value the file itself passes for parameter `name` when it calls `callee` (`LitModel(backbone,
+        args.lr)`): the default is not what runs then. The first call that passes it decides."""
+        if (callee, name) in self._passing:  # `def f(x=1): ... f(x)`: the call passes the default itself
+            return None
+        index = next((i for i, arg in enumerate(positional) if arg.arg == name), None)
+        self._passing.add((callee, name))
+        try:
+            return self._first_passed(callee, index, name)
+        finally:
+            self._passing.discard((callee, name))
+
+    def _first_passed(self, callee: str, index: int | None, name: str) -> tuple[str, str] | None:
+        for call in self.code.calls:
+            if self.code.qualname(call.func).split(".")[-1] != callee:
+                continue
+            inside = [a for a in self.code.ancestors(call) if isinstance(a, (ast.FunctionDef, ast.ClassDef))]
+            if any(a.name == callee for a in inside):
+                continue  # a recursive call (or a class building itself) passes what it was given
+            value = next((k.value for k in call.keywords if k.arg == name), None)
+            before = call.args[:index] if index is not None else []
+            if value is None and index is not None and index < len(call.args):
+                if not any(isinstance(a, ast.Starred) for a in before + [call.args[index]]):
+                    value = call.args[index]
+            if value is None:
+                continue
+            passed = f"passed to {callee}() on line {call.lineno}"
+            resolved = self.resolve(value) if not isinstance(value, ast.Constant) else None
+            if resolved is not None:
+                return resolved[0], f"{resolved[1]}, {passed}"
+            return self.code.text(value), passed
         return None
 
     def _resolve_parts(self, node: ast.AST) -> tuple[str, str] | None:
