@@ -65,6 +65,15 @@ def test_keras_history_json_and_json_lines(tmp_path):
     assert read_log(write(tmp_path, "log.jsonl", lines)).train.name == "loss"  # a half-written last line is dropped
 
 
+def test_a_hand_made_history_dict_keeps_its_curves_and_skips_its_description(tmp_path):
+    run = {"backbone": "EfficientNet-B0", "classes": ["Happy", "Sad"], "phase_starts": [0, 2], "test_acc": 77.6}
+    run |= {"train_loss": [0.9, 0.6, 0.5, 0.45], "val_loss": [0.8, 0.7, 0.6, 0.62], "val_acc": [40, 60, 70, 71]}
+    log = read_log(write(tmp_path, "training_history.json", json.dumps(run)))
+    assert log.format == "JSON dict of per-epoch lists"
+    assert (log.train.name, log.val.name, list(log.val.x)) == ("train_loss", "val_loss", [1, 2, 3, 4])
+    assert "phase_starts" not in log.columns and "backbone" not in log.columns
+
+
 def test_accuracy_only_logs_are_read_as_error_rates(tmp_path):
     log = read_log(write(tmp_path, "acc.csv", "epoch,acc,val_acc\n1,0.5,0.4\n2,0.6,0.5\n3,0.7,0.55\n"))
     assert log.train.higher_is_better and "error rate" in log.notes[0]
@@ -125,6 +134,18 @@ def test_python_logging_prefixes_are_stripped(tmp_path, prefix):
     log = text_log(tmp_path, lines)
     assert (log.train.name, log.val.name) == ("loss", "val_loss") and list(log.train.x) == [1, 2, 3, 4]
     assert "2025" not in log.columns and "info" not in " ".join(log.columns)
+
+
+def test_counts_with_a_magnitude_suffix_are_read_whole(tmp_path):
+    # LeRobot: "step:2K smpl:70K"; "12m" (minutes) is no magnitude
+    steps = [400, 800, 2000, 20000, 48000]
+    lines = "".join(
+        f"INFO 2026-06-12 10:53:24 ot_train.py:357 step:{s if s < 1000 else str(s // 1000) + 'K'} smpl:13K "
+        f"loss:{1 / (i + 1):.3f} lr:1.0e-05 eta:12m\n"
+        for i, s in enumerate(steps)
+    )
+    log = text_log(tmp_path, lines)
+    assert list(log.train.x) == steps
 
 
 def test_tqdm_bars_keep_their_last_refresh_per_epoch(tmp_path):

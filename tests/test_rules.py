@@ -236,6 +236,33 @@ def test_one_evaluation_at_chance():
     assert findings[0].id == "not-decreasing" and findings[0].data["chance_classes"] == 2
 
 
+def test_validation_accuracy_at_one_over_c_is_chance_even_when_the_losses_cannot_tell():
+    # a short Keras run: the first losses were logged after an epoch of learning, far from ln 2
+    x = np.arange(0, 7, dtype=float)
+    log = make_log(
+        loss=(x, [1.44, 1.16, 0.80, 0.63, 0.57, 0.47, 0.38]),
+        val_loss=(x, [1.54, 0.81, 0.71, 0.70, 0.75, 0.73, 0.77]),
+        val_accuracy=(x, [0.5, 0.5, 0.5, 0.55000001, 0.55, 0.45, 0.4]),
+    )
+    findings = diagnose(log)
+    assert findings[0].id == "not-decreasing" and findings[0].data["chance_classes"] == 2
+    learning = make_log(
+        loss=(x, [1.44, 1.16, 0.80, 0.63, 0.57, 0.47, 0.38]),
+        val_loss=(x, [1.54, 0.81, 0.71, 0.70, 0.75, 0.73, 0.77]),
+        val_accuracy=(x, [0.5, 0.55, 0.6, 0.65, 0.7, 0.7, 0.7]),  # it learns: no chance level
+    )
+    assert by_id(diagnose(learning), "not-decreasing") is None
+
+
+def test_a_step_down_then_flat_is_a_plateau_at_the_new_level():
+    rng = np.random.default_rng(5)
+    x = np.arange(1, 67, dtype=float)
+    val = np.where(x < 30, 0.5 - 0.011 * x, 0.168) + 0.002 * rng.standard_normal(66)
+    val[-17:] -= 0.006  # the last quarter a little lower than the one before, but flat within it
+    findings = diagnose(make_log(loss=(x, 0.6 - 0.005 * x), val_loss=(x, val)))
+    assert by_id(findings, "plateau") is not None and "train-longer" not in advice(findings)
+
+
 def test_restarted_runs_come_first_and_the_last_run_is_diagnosed():
     x = np.arange(1, 21, dtype=float)
     log = make_log(

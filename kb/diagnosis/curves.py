@@ -186,6 +186,24 @@ def guess_classes(curves, classes: int | None, first_is_init: bool = True) -> in
     return max(agreed, key=lambda k: (*votes[k], -k)) if agreed else None  # ties: the C more signs agree on
 
 
+def accuracy_chance(metric: Series | None, val: Curve | None) -> int | None:
+    """C when a validation accuracy sits at 1/C at every evaluation (>= 5; never more than 0.05 above it) and
+    the validation loss agrees (its median within 10% of ln C): a classifier guessing. Two signs of different
+    kinds, like guess_classes' two votes; used when the losses alone decide nothing (a run too short for a flat
+    end, a first value logged after an epoch of learning)."""
+    if metric is None or val is None or len(metric) < 5 or "acc" not in metric.name.lower():
+        return None
+    acc = metric.y[np.isfinite(metric.y)] / scale_top(metric.y)
+    if len(acc) < 5 or float(np.median(acc)) <= 0:
+        return None
+    classes = round(1 / float(np.median(acc)))
+    if not 2 <= classes <= 10 or float(acc.max()) > 1 / classes + 0.05 + 1e-6:  # float32 logs: 0.55000001
+        return None
+    if abs(float(np.median(val.y)) - math.log(classes)) > 0.10 * math.log(classes):
+        return None
+    return classes
+
+
 def points_per_epoch(series: Series | None, x_name: str) -> float | None:
     """Training points logged per epoch, when the log says which epoch each point is in."""
     if series is None or len(series) < 2:
@@ -259,6 +277,8 @@ class Context:
         ppe = points_per_epoch(log.train, log.x_name)
         self.per_step = bool(ppe and ppe > PER_STEP) or (ppe is None and log.x_name == "step")
         self.chance = None if self.higher_is_better else guess_classes((self.train, self.val), classes, self.per_step)
+        if self.chance is None and not self.higher_is_better:
+            self.chance = accuracy_chance(log.val_metric, self.val)
         self.lr = learning_rate(log.lr)
         self.val_metric = self._metric_curve(log.val_metric)
 

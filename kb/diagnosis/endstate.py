@@ -147,8 +147,9 @@ def _plateau(ctx: Context, c: Curve) -> Finding | None:
     if start - min(end.previous, end.level) < max(STUCK_MAX_DROP * start, 3 * c.noise):
         return None  # never fell: that is "not decreasing"
     gain = end.previous - end.level
-    if gain >= tolerance:
-        return None  # still improving
+    if gain >= tolerance and end.t < -2:
+        return None  # still improving: the last quarter is lower than the one before and still sloping down
+    # (lower but flat, t >= -2, is a plateau at a new level: the step down came before the last quarter)
     drifting = gain <= -max(tolerance, PLATEAU_MAX_LOSS * end.previous)  # worse, but short of a divergence
     if c is ctx.train and ctx.val is not None and len(ctx.val) >= 2:
         v = ctx.val.y

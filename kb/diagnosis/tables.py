@@ -176,10 +176,11 @@ def _from_json(path: Path, data) -> Table:
         # saved through pandas (DataFrame.to_json) each metric is {"0": v, "1": v, ...} instead of a list.
         columns = {k: _as_list(v) for k, v in data.items()}
         if all(c is not None for c in columns.values()):
-            builder = RowBuilder()
-            for i in range(max(len(c) for c in columns.values())):
-                builder.add({"epoch": i + 1, **{k: c[i] for k, c in columns.items() if i < len(c)}})
-            return builder.table("Keras History JSON")
+            return _per_epoch_lists(columns, "Keras History JSON")
+    if isinstance(data, dict) and (series := _longest_numeric_lists(data)):
+        # A hand-made history: {"train_loss": [...], "val_acc": [...], "backbone": "...", "classes": [...]}: the
+        # numeric lists of the run's length are the curves, everything else is a description of the run.
+        return _per_epoch_lists(series, "JSON dict of per-epoch lists")
     if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
         builder = RowBuilder()
         for row in data:
@@ -189,6 +190,26 @@ def _from_json(path: Path, data) -> Table:
         f"{path}: JSON, but neither a HF trainer_state.json (log_history), a Keras History dict "
         f'({{"loss": [...]}}) nor a list of records'
     )
+
+
+def _per_epoch_lists(columns: dict[str, list], fmt: str) -> Table:
+    builder = RowBuilder()
+    for i in range(max(len(c) for c in columns.values())):
+        builder.add({"epoch": i + 1, **{k: c[i] for k, c in columns.items() if i < len(c)}})
+    return builder.table(fmt)
+
+
+def _longest_numeric_lists(data: dict) -> dict[str, list]:
+    """The values that are lists of numbers of the longest such length (at least 3), by key."""
+    numeric = {}
+    for key, value in data.items():
+        values = _as_list(value) if isinstance(value, (list, dict)) else None
+        if values and len(values) >= 3 and all(number(v) is not None or v is None for v in values):
+            numeric[key] = values
+    if not numeric:
+        return {}
+    longest = max(len(v) for v in numeric.values())
+    return {k: v for k, v in numeric.items() if len(v) == longest}
 
 
 def _as_list(values) -> list | None:

@@ -22,14 +22,16 @@ from .tables import RowBuilder, Table
 
 NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?)(?![a-z])"
 KEY = r"[A-Za-z][\w.()/@-]*?(?:\s[A-Za-z0-9][\w.()/@-]*?){0,3}?"
-VALUE = rf"(?P<value>{NUM})(?P<pct>%)?(?:\s*/\s*(?P<total>\d+))?"
+# A count may carry a magnitude suffix ("step:20K smpl:2M", LeRobot and others); "m" is left alone (minutes).
+MAGNITUDE = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9}
+VALUE = rf"(?P<value>{NUM})(?:(?P<magnitude>(?-i:[kKMB]))|(?P<pct>%))?(?:\s*/\s*(?P<total>\d+))?"
 # "key: value" or "key=value" anywhere in a field; "key value" only as a whole field ("loss 0.5", "Epoch 3/10")
 PAIR = re.compile(rf"(?<![\w.])['\"]?(?P<key>{KEY})['\"]?\s*[:=]\s*{VALUE}(?![\w.])", re.IGNORECASE)
 FIELD_PAIR = re.compile(rf"^['\"]?(?P<key>{KEY})['\"]?(?:\s*[:=]\s*|\s+){VALUE}$", re.IGNORECASE)
 FIELD_SPLIT = re.compile(r"\s*[|,;\t{}]\s*|\s+-\s+|\s{2,}")
 COUNTER_AT_START = re.compile(
     r"^\W*(?P<word>epochs?|ep|steps?|global[ _]step|iterations?|iters?|episodes?)\b\s*[:=#]?\s*"
-    r"(?P<value>\d+(?:\.\d+)?)(?:\s*/\s*(?P<total>\d+))?(?![\w.])",
+    r"(?P<value>\d+(?:\.\d+)?)(?P<magnitude>(?-i:[kKMB]))?(?:\s*/\s*(?P<total>\d+))?(?![\w.])",
     re.IGNORECASE,
 )
 BRACKETED_COUNT = re.compile(r"\s*\[\s*(\d+)\s*(/\s*\d+\s*)?\]")  # "Epoch [1/50]" -> "Epoch 1/50"; "Step [3]"
@@ -77,8 +79,9 @@ def _norm(key: str) -> str:
 
 
 def _value(match: re.Match) -> float:
-    value = float(match.group("value"))
-    return value / 100 if match.group("pct") else value
+    groups = match.groupdict()
+    value = float(groups["value"]) * MAGNITUDE.get(groups.get("magnitude") or "", 1)
+    return value / 100 if groups.get("pct") else value
 
 
 def read_line(number: int, text: str) -> Line:
@@ -101,7 +104,7 @@ def read_line(number: int, text: str) -> Line:
         if not HAS_VALUE.search(part):
             continue
         while counter := COUNTER_AT_START.match(part):  # "Epoch 1/10 Step 30 loss: 0.5": the counters first
-            pairs.append((counter.group("word"), float(counter.group("value"))))
+            pairs.append((counter.group("word"), _value(counter)))
             part = part[counter.end() :].lstrip(" :,-|")
         if not HAS_VALUE.search(part):
             continue
