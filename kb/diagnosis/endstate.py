@@ -166,6 +166,9 @@ def _plateau(ctx: Context, c: Curve) -> Finding | None:
             f"{pct(-gain / end.previous)} above that of the {window} before: drifting up, though not (yet) the "
             f"{DIVERGE_MIN_RATIO}x of a divergence."
             if drifting
+            else f"below that of the {window} before ({fmt(end.previous)}), but flat within them: the step down came "
+            f"earlier."
+            if gain >= tolerance
             else f"within its noise of that of the {window} before ({fmt(end.previous)}; a real gain would be over "
             f"{fmt(tolerance)})."
         )
@@ -218,7 +221,8 @@ def _plateau(ctx: Context, c: Curve) -> Finding | None:
         f"on validation (training when validation has under 3 points), >= 8 points: after falling >= "
         f"{STUCK_MAX_DROP:.0%} (and 3 noise levels), the median of the last {PLATEAU_WINDOW:.0%} (>= 4 points) is "
         f"not below that of as many points before it by {MIN_GAIN:.0%} of the level or {GAIN_SE:.0f} standard "
-        f"errors ('drifting up' when above it by {PLATEAU_MAX_LOSS:.0%} and that noise, short of a divergence); a "
+        f"errors, or is below it but not sloping down within the window (t >= -2) ('drifting up' when above it by "
+        f"{PLATEAU_MAX_LOSS:.0%} and that noise, short of a divergence); a "
         f"problem when it stalls at chance, else advice (no 'decay the learning rate' when it already ended below "
         f"10% of its peak)",
         slugs,
