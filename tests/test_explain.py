@@ -458,6 +458,73 @@ def test_a_default_the_file_overrides_in_its_own_call_is_not_what_runs():
     assert (epochs.resolved, epochs.resolved_from) == ("20", "passed to train() on line 16")
 
 
+def test_settings_written_down_for_code_kb_cannot_see_are_reported_where_they_are_set():
+    code = """
+    import torch
+    learning_rate = 6e-4          # handed to a method of the model, defined in another file
+    batch_size = 12               # resolved where the loader uses it: reported there, not twice
+    GPT_CONFIG = {"n_layers": 12, "drop_rate": 0.1}
+    C = get_config()
+    C.trainer.learning_rate = 5e-4
+    hyp = {"opt": {"lr": 11.5}}   # read back below: reported where it is used
+    optimizer = model.configure_optimizers(0.1, learning_rate)
+    loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True)
+    lr = hyp["opt"]["lr"]
+    """
+    assert found(code) == {
+        (3, "learning_rate"), (5, "dropout"), (7, "learning_rate"), (10, "batch_size"), (10, "shuffle"),
+    }  # fmt: skip
+
+
+def test_gradient_accumulation_as_an_inner_loop_and_a_batch_count_as_the_run_length():
+    code = """
+    import torch
+    NUM_BATCHES, ACCUMULATE = 100000, 4
+    optim = torch.optim.Adam(model.parameters(), lr=1e-4)
+    for i in range(NUM_BATCHES):
+        for _ in range(ACCUMULATE):
+            loss = model(next(train_loader))
+            (loss / ACCUMULATE).backward()
+        optim.step()
+        optim.zero_grad()
+    """
+    assert {(5, "max_steps"), (6, "grad_accumulation")} <= found(code)
+    per_epoch = """
+    import torch
+    for epoch in range(10):
+        for i in range(num_batches):
+            loss = model(x[i]).sum()
+            loss.backward()
+            opt.step()
+    """
+    assert (4, "max_steps") not in found(per_epoch) and (3, "epochs") in found(per_epoch)  # batches per epoch
+
+
+def test_parameter_groups_in_a_variable_and_a_norm_layers_own_momentum():
+    code = """
+    import torch
+    import torch.nn as nn
+    class BatchNorm(nn.BatchNorm2d):
+        def __init__(self, num_features, momentum):
+            super().__init__(num_features, eps=1e-12, momentum=1 - momentum)
+    groups = [dict(params=biases, lr=0.5, weight_decay=0.0), {"params": weights, "lr": 0.1}]
+    optimizer = torch.optim.SGD(groups, momentum=0.85, nesterov=True)
+    """
+    assert found(code) == {
+        (6, "normalization_layer"), (7, "learning_rate"), (7, "weight_decay"), (8, "optimizer"), (8, "momentum"),
+    }  # fmt: skip
+
+
+def test_a_batch_size_read_from_a_tensor_is_not_a_setting():
+    code = """
+    import torch
+    def mask(seq):
+        batch_size, length = seq.size()
+        return pad.expand(batch_size, length, length)
+    """
+    assert (5, "batch_size") not in found(code)
+
+
 def test_each_knob_links_its_page_with_one_sentence_taken_verbatim_from_it(fake_engine):
     result = fake_engine.explain_text("import torch\nopt = torch.optim.SGD(params, lr=0.1, momentum=0.9)\n")
     by_kind = {k.kind: k for k in result.knobs}

@@ -137,7 +137,33 @@ def train():
         out = model(x)
 """,
 }
+NO_GRAD_FIRES["the test set run inline in a training loop"] = (
+    MODEL
+    + """
+for step, (x, y) in enumerate(train_loader):
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    if step % 50 == 0:
+        test_output = model(test_x)
+"""
+)
 NO_GRAD_QUIET = {
+    "nested helpers picked into a name and called under no_grad": MODEL
+    + """
+def infer(loader, level=0):
+    def infer_basic(inputs):
+        return model(inputs)
+    def infer_mirror(inputs):
+        return 0.5 * model(inputs) + 0.5 * model(inputs.flip(-1))
+    infer_fn = [infer_basic, infer_mirror][level]
+    with torch.no_grad():
+        return torch.cat([infer_fn(x) for x in loader])
+""",
+    "training on a batch named for validation (its loss is back-propagated)": MODEL
+    + """
+val_out = model(val_x)
+val_out.sum().backward()
+""",
     "with torch.no_grad()": MODEL
     + """
 def evaluate(loader):
@@ -369,6 +395,14 @@ ADAM_QUIET = {
     """,
 }
 SHUFFLE_FIRES = {
+    "a dataset with a random flip beside its index": """
+        class Images(torch.utils.data.Dataset):
+            def __getitem__(self, index):
+                image = self.images[index]
+                return image.flip(-1) if random.random() < 0.5 else image
+        train_set = Images()
+        train_loader = DataLoader(train_set, batch_size=32)
+    """,
     "a training loader without shuffle": "train_loader = DataLoader(train_set, batch_size=32)\n",
     "a training loader with shuffle=False": "train_loader = DataLoader(train_set, batch_size=32, shuffle=False)\n",
     "Lightning train_dataloader without shuffle": """
@@ -388,6 +422,14 @@ SHUFFLE_QUIET = {
         train_loader = DataLoader(train_ds, batch_size=32)
     """,
     "shuffle from a setting": "train_loader = DataLoader(train_set, shuffle=args.shuffle)\n",
+    "a dataset that draws a random window whatever the index": """
+        class Sampler(torch.utils.data.Dataset):
+            def __getitem__(self, index):
+                start = torch.randint(0, len(self.data) - 129, (1,))
+                return self.data[start : start + 129]
+        train_dataset = Sampler()
+        train_loader = DataLoader(train_dataset, batch_size=32)
+    """,
     "a loader of unknown role": "loader = DataLoader(dataset, batch_size=32)\n",
 }
 LEAK_FIRES = {

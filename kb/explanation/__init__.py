@@ -14,7 +14,16 @@ from pathlib import Path
 from . import knobs_hub, knobs_keras, knobs_sklearn, knobs_torch
 from .code import Code
 from .findings import Explanation, Kind, Knob, Mistake
-from .knobs import KINDS, Found, batch_size_fallback, dropout_arguments, framework_of, merged, read_keywords
+from .knobs import (
+    KINDS,
+    Found,
+    batch_size_fallback,
+    dropout_arguments,
+    framework_of,
+    merged,
+    read_keywords,
+    settings_defined,
+)
 from .mistakes import LOOP_RULES, RULES
 from .mistakes_setup import SETUP_RULES
 from .objects import Objects
@@ -49,6 +58,7 @@ def find_knobs(code: Code) -> list[Knob]:
     for finder in STATEMENT_FINDERS:
         finder(found)
     batch_size_fallback(found)
+    settings_defined(found)
     return merged(found.knobs)
 
 

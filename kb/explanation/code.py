@@ -112,6 +112,7 @@ class Code:
         self.functions: dict[str, list[ast.FunctionDef]] = defaultdict(list)
         for fn in self.nodes[ast.FunctionDef] + self.nodes[ast.AsyncFunctionDef]:
             self.functions[fn.name].append(fn)
+        self._alias_map: dict[str, set[str]] | None = None
         self.values = Values(self)
         self.frameworks = self._frameworks()
 
@@ -252,8 +253,26 @@ class Code:
         return self.text(call.func.value, 200) if isinstance(call.func, ast.Attribute) else ""
 
     def callers(self, fn: ast.FunctionDef) -> list[ast.Call]:
-        """Calls of a function defined in the file, by its name (`train(...)`, `self.train(...)`)."""
-        return self.calls_by_method.get(fn.name, [])
+        """Calls of a function defined in the file, by its name (`train(...)`, `self.train(...)`) or through a name
+        it was picked into (`infer_fn = [infer_basic, infer_mirror][level]`, then `infer_fn(x)`)."""
+        calls = list(self.calls_by_method.get(fn.name, []))
+        for alias in self._aliases().get(fn.name, ()):
+            calls += self.calls_by_method.get(alias, [])
+        return calls
+
+    def _aliases(self) -> dict[str, set[str]]:
+        """Function name -> the names assigned from an expression that mentions it without calling it."""
+        if self._alias_map is None:
+            self._alias_map = defaultdict(set)
+            for assign in self.nodes[ast.Assign]:
+                targets = [t.id for t in assign.targets if isinstance(t, ast.Name)]
+                if not targets or isinstance(assign.value, (ast.Call, ast.Constant)):
+                    continue
+                called = {id(c.func) for c in ast.walk(assign.value) if isinstance(c, ast.Call)}
+                for node in ast.walk(assign.value):
+                    if isinstance(node, ast.Name) and id(node) not in called and node.id in self.functions:
+                        self._alias_map[node.id].update(t for t in targets if t != node.id)
+        return self._alias_map
 
     def is_parameter(self, name: ast.Name) -> bool:
         """The name is a parameter of the function it is used in."""

@@ -129,7 +129,10 @@ SEED_ELSEWHERE = ("make_", "load_", "fetch_", "permutation_importance", "learnin
 
 
 def is_dropout_keyword(name: str) -> bool:
-    return "dropout" in name.lower() and not name.lower().endswith("_layer")
+    lowered = name.lower()
+    if lowered == "drop_rate" or lowered.endswith("_drop_rate"):  # timm's and many GPT configs' name for it
+        return True
+    return "dropout" in lowered and not lowered.endswith("_layer")
 
 
 class Found:
@@ -227,8 +230,74 @@ def batch_size_fallback(found: Found) -> None:
                 continue
             if isinstance(argument, ast.Name) and code.is_parameter(argument):
                 continue  # a function's own parameter: the setting is where the function is called
+            if isinstance(argument, ast.Name) and _computed_locally(code, argument):
+                continue  # `batch_size, n = x.size()`: a shape read from a tensor, not a setting
             found.add("batch_size", argument, argument, framework_of(code, call))
             return
+
+
+def _computed_locally(code: Code, name: ast.Name) -> bool:
+    fn = code.function_of(name)
+    if fn is None:
+        return False
+    for assign in code.nodes[ast.Assign]:
+        if code.function_of(assign) is not fn:
+            continue
+        names = {n.id for t in assign.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        if name.id in names and code.number(assign.value) is None:
+            return True
+    return False
+
+
+def settings_defined(found: Found) -> None:
+    """Settings written down but handed to no call kb reads (`learning_rate = 6e-4` passed to a model's own
+    method, `C.trainer.learning_rate = 5e-4`, `{"drop_rate": 0.1}` in a config dict): reported where they are
+    set, when no knob already shows that value as resolved from there."""
+    code = found.code
+    covered = {(k.cell, k.resolved_from) for k in found.knobs if k.resolved_from}
+    at = {(k.cell, k.line) for k in found.knobs}  # a line that already shows a knob (an estimator's **params entry)
+    # keys and attributes the file reads back itself (`settings["lr"]`, `hyp['opt']['lr']`, `config.lr`): the
+    # setting reaches kb where it is used, so the definition is not reported a second time
+    read = {n.slice.value for n in code.nodes[ast.Subscript] if isinstance(n.slice, ast.Constant)}
+    read |= {n.attr for n in code.nodes[ast.Attribute] if isinstance(n.ctx, ast.Load)}
+
+    def report(kind: str, node: ast.AST, value: ast.AST) -> None:
+        cell, where = code.cell_index(node), f"line {node.lineno}"
+        if (cell, node.lineno) in at or any(
+            c == cell and (r == where or r.endswith(f" {where}") or r.startswith(f"{where},")) for c, r in covered
+        ):
+            return
+        found.add(kind, node, value, framework_of_code(code))
+        at.add((cell, node.lineno))
+
+    for assign in code.nodes[ast.Assign] + code.nodes[ast.AnnAssign]:
+        targets = assign.targets if isinstance(assign, ast.Assign) else [assign.target]
+        if len(targets) != 1 or assign.value is None or code.number(assign.value) is None:
+            continue
+        target = targets[0]
+        name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else None
+        if isinstance(target, ast.Name) and code.function_of(assign) is not None:
+            continue  # a local of a function: read where the function is called, not here
+        if isinstance(target, ast.Attribute) and name in read:
+            continue
+        kind = keyword_kind(name) if name else None
+        if kind is not None:
+            report(kind, assign, assign.value)
+    for table in code.nodes[ast.Dict]:
+        for key, value in zip(table.keys, table.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str) and code.number(value) is not None:
+                if key.value in read:
+                    continue
+                kind = keyword_kind(key.value)
+                if kind is not None:
+                    report(kind, key, value)
+
+
+def framework_of_code(code: Code) -> str:
+    for name in ("pytorch", "keras", "hf", "lightning", "sklearn"):
+        if name in code.frameworks:
+            return name
+    return ""
 
 
 def framework_of(code: Code, call: ast.Call) -> str:

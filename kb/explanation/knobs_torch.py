@@ -67,6 +67,8 @@ def optimizer(found: Found, call: ast.Call) -> bool:
     if len(call.args) > 1 and not any(k.arg == "lr" for k in call.keywords):
         found.add("learning_rate", call.args[1], call.args[1], "pytorch")
     for group in (call.args[0] if call.args else None, *[k.value for k in call.keywords if k.arg == "params"]):
+        if isinstance(group, ast.Name):  # param_groups = [...]; SGD(param_groups, ...)
+            group = code.assignment(group.id, call)
         for entry in group.elts if isinstance(group, (ast.List, ast.Tuple)) else ():
             _param_group(found, entry)
     read_keywords(found, call, "pytorch")
@@ -74,13 +76,18 @@ def optimizer(found: Found, call: ast.Call) -> bool:
 
 
 def _param_group(found: Found, entry: ast.AST) -> None:
-    """{'params': ..., 'lr': 1e-4, 'weight_decay': 0.0}: a learning rate or decay set per parameter group."""
-    if not isinstance(entry, ast.Dict):
+    """{'params': ..., 'lr': 1e-4, 'weight_decay': 0.0} or dict(params=..., lr=1e-4): a learning rate or decay set
+    per parameter group."""
+    if isinstance(entry, ast.Dict):
+        pairs = [(k.value, k, v) for k, v in zip(entry.keys, entry.values) if isinstance(k, ast.Constant)]
+    elif isinstance(entry, ast.Call) and isinstance(entry.func, ast.Name) and entry.func.id == "dict":
+        pairs = [(k.arg, k, k.value) for k in entry.keywords if k.arg]
+    else:
         return
-    for key, value in zip(entry.keys, entry.values):
-        if isinstance(key, ast.Constant) and key.value in ("lr", "weight_decay", "momentum", "betas"):
-            kind = {"lr": "learning_rate"}.get(key.value, key.value)
-            found.add(kind, key, value, "pytorch")
+    for name, at, value in pairs:
+        if name in ("lr", "weight_decay", "momentum", "betas"):
+            kind = {"lr": "learning_rate"}.get(name, name)
+            found.add(kind, at, value, "pytorch")
 
 
 def scheduler(found: Found, call: ast.Call) -> bool:
@@ -167,7 +174,8 @@ def layers(found: Found, call: ast.Call) -> bool:
     name = qualname.split(".")[-1]
     if qualname.startswith("torch.nn.") and name in DROPOUTS:
         found.add("dropout", call, code.text(call), "pytorch")
-    elif qualname.startswith("torch.nn.") and name in NORMS:
+    elif (qualname.startswith("torch.nn.") and name in NORMS) or _norm_subclass_init(code, call):
+        # its momentum= is the running statistics' update rate, not the optimizer's: the call is claimed whole
         found.add("normalization_layer", call, code.text(call), "pytorch")
     elif qualname.startswith("torch.nn.init."):
         if not (call.args and "bias" in words(code.text(call.args[0], 200))):
@@ -179,6 +187,20 @@ def layers(found: Found, call: ast.Call) -> bool:
     else:
         return False
     return True
+
+
+def _norm_subclass_init(code, call: ast.Call) -> bool:
+    """`super().__init__(num_features, eps=eps, momentum=m)` in `class BatchNorm(nn.BatchNorm2d)`."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "__init__" and isinstance(func.value, ast.Call)):
+        return False
+    if not (isinstance(func.value.func, ast.Name) and func.value.func.id == "super"):
+        return False
+    cls = code.class_of(call)
+    return cls is not None and any(
+        code.qualname(base).startswith("torch.nn.") and code.qualname(base).split(".")[-1] in NORMS
+        for base in cls.bases
+    )
 
 
 def transforms(found: Found, call: ast.Call) -> bool:
@@ -281,6 +303,8 @@ def epoch_loops(found: Found) -> None:
             kind = "epochs"
         elif limit & STEP_WORDS and not limit & NOT_STEP_WORDS and _trains(code, loop):
             kind = "max_steps"
+        elif limit & {"batches", "nbatches"} and not code.loops_of(loop) and _trains(code, loop):
+            kind = "max_steps"  # `for i in range(NUM_BATCHES)` as the outermost training loop: its total length
         else:
             continue
         found.add(kind, loop, bound, "pytorch" if "pytorch" in code.frameworks else "")
@@ -381,4 +405,22 @@ def accumulation(found: Found) -> None:
             found.add("grad_accumulation", node, modulo.right, "pytorch")
 
 
+def accumulation_loops(found: Found) -> None:
+    """`for _ in range(ACCUMULATE): loss.backward()` inside a training loop that steps the optimizer after it:
+    gradients summed over that many batches per update."""
+    code = found.code
+    for loop in code.nodes[ast.For]:
+        bound = _range_bound(code, loop.iter)
+        outer = code.loops_of(loop)
+        if bound is None or not outer or code.number(bound) == 1:
+            continue
+        inner = code.calls_in(loop)
+        if not any(code.method(c) == "backward" for c in inner) or any(code.method(c) == "step" for c in inner):
+            continue
+        after = [c for c in code.calls_in(outer[0]) if code.method(c) == "step" and code.order(c) > code.order(loop)]
+        if after:
+            found.add("grad_accumulation", loop, bound, "pytorch")
+
+
 STATEMENTS = [epoch_loops, manual_updates, lr_statements, loss_scaling, loss_references, accumulation]
+STATEMENTS += [accumulation_loops]

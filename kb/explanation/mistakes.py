@@ -85,11 +85,38 @@ def evaluation_blocks(code: Code, objects: Objects) -> list[tuple[ast.AST, list[
         forwards = objects.forward_calls(loop)
         if forwards:
             blocks.append((loop, forwards))
+            inside.update(ast.walk(loop))
+    blocks += _evaluation_statements(code, objects, inside)
     return blocks
 
 
+def _evaluation_statements(code: Code, objects: Objects, inside: set) -> list[tuple[ast.AST, list[ast.Call]]]:
+    """A statement that runs the model on data named for validation or testing (`out = cnn(test_x)` every 50
+    steps of a training loop), whose result never reaches a backward()."""
+    backward_receivers = {
+        n.id for c in code.calls if code.method(c) == "backward" for n in ast.walk(c.func) if isinstance(n, ast.Name)
+    }
+    found = []
+    for cell in code.cells:
+        for call in objects.forward_calls(cell.tree):
+            if call in inside or not call.args or role_of(code.text(call.args[0], 200)) != "eval":
+                continue
+            fn = code.function_of(call)
+            if fn is not None and _is_lightning_hook(code, fn):
+                continue
+            statement = next(a for a in (call, *code.ancestors(call)) if isinstance(a, ast.stmt))
+            targets = {n.id for t in getattr(statement, "targets", ()) for n in ast.walk(t) if isinstance(n, ast.Name)}
+            if targets & backward_receivers:
+                continue  # trained on: `loss = loss_fn(model(val_x), y); loss.backward()` is training, oddly fed
+            found.append((statement, [call]))
+            inside.update(ast.walk(statement))
+    return found
+
+
 def _name_of(block: ast.AST) -> str:
-    return f"{block.name}()" if isinstance(block, ast.FunctionDef) else "the validation loop"
+    if isinstance(block, ast.FunctionDef):
+        return f"{block.name}()"
+    return "the validation loop" if isinstance(block, ast.For) else "the evaluation"
 
 
 def missing_no_grad(code: Code, objects: Objects) -> list[Mistake]:

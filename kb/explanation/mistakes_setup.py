@@ -188,8 +188,12 @@ def adam_weight_decay(code: Code, objects: Objects) -> list[Mistake]:
     return found
 
 
+RANDOM_DRAWS = {"randint", "randrange", "random", "rand", "choice", "randn", "sample", "integers", "uniform"}
+
+
 def _iterable_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> bool:
-    """A streaming dataset cannot be shuffled by the DataLoader."""
+    """A streaming dataset cannot be shuffled by the DataLoader, and one whose __getitem__ draws a random sample
+    (`start = torch.randint(...)`, ignoring its index) needs no shuffling."""
     if dataset is None:
         return False
     if {"iterable", "stream", "streaming"} & set(words(code.text(dataset, 200))):
@@ -198,7 +202,12 @@ def _iterable_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> bool:
     if isinstance(built, ast.Call):
         name = code.qualname(built.func).split(".")[-1]
         for cls in code.nodes[ast.ClassDef]:
-            if cls.name == name and any("Iterable" in code.text(b) for b in cls.bases):
+            if cls.name != name:
+                continue
+            if any("Iterable" in code.text(b) for b in cls.bases):
+                return True
+            getitem = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__getitem__"), None)
+            if getitem is not None and _samples_at_random(code, getitem):
                 return True
     return False
 
@@ -217,6 +226,17 @@ def _split_at_random(code: Code, dataset: ast.AST | None) -> bool:
             if any(code.text(part, 200) == wanted for part in parts):
                 return True
     return False
+
+
+def _samples_at_random(code: Code, getitem: ast.FunctionDef) -> bool:
+    """__getitem__ ignores the index it is given and draws its sample at random (a random flip beside a used index
+    is augmentation, not sampling)."""
+    params = getitem.args.args[1:2]
+    if not params:
+        return False
+    used = any(isinstance(n, ast.Name) and n.id == params[0].arg for n in ast.walk(getitem) if n is not params[0])
+    draws = any(code.qualname(c.func).split(".")[-1] in RANDOM_DRAWS for c in code.calls_in(getitem))
+    return draws and not used
 
 
 def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
