@@ -9,8 +9,11 @@ import re
 
 LINK_RE = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 PAGE_TARGET_RE = re.compile(r"^(?:\.\./|\./)?(?:([a-z0-9-]+)/)?([a-z0-9-]+)\.md(?:#[\w-]*)?$")
-STRONG_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
-EMPHASIS_RE = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+# Emphasis may wrap onto the next line of a paragraph (`**double the width\n   or depth**`), never across a blank line.
+_INLINE = r"(?:[^\n]|\n(?![ \t]*\n))"
+STRONG_RE = re.compile(rf"\*\*(?=\S)({_INLINE}+?)(?<=\S)\*\*|__(?=\S)({_INLINE}+?)(?<=\S)__")
+CODE_SPAN_RE = re.compile(r"(`+)[^`\n]+?\1")
+EMPHASIS_RE = re.compile(r"(?<![\w*])\*(?=\S)((?:[^*\n]|\n(?![ \t]*\n))+?)(?<=\S)\*(?![\w*])")
 
 
 def site_url() -> str | None:
@@ -47,5 +50,14 @@ def plain(markdown: str, category: str, url: str | None = None) -> str:
     """Markdown as plain text for a pipe: links resolved (`text (kb show slug)`, `text (https://...)`), no `**` or
     `*` emphasis marks; code spans keep their backticks (they say what is code)."""
     text = resolve_links(markdown, category, url, as_text=True)
+    # Code spans (`T**2`, `a*b`) are code, not emphasis: each one stands in as a placeholder while marks are removed.
+    spans: list[str] = []
+
+    def hold(match: re.Match) -> str:
+        spans.append(match.group(0))
+        return f"\0{len(spans) - 1}\0"
+
+    text = CODE_SPAN_RE.sub(hold, text)
     text = STRONG_RE.sub(lambda m: m.group(1) or m.group(2), text)
-    return EMPHASIS_RE.sub(r"\1", text)
+    text = EMPHASIS_RE.sub(r"\1", text)
+    return re.sub(r"\0(\d+)\0", lambda m: spans[int(m.group(1))], text)

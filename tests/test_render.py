@@ -95,3 +95,16 @@ def test_pages_and_page(fake_engine):
     page = fake_engine.page("nan-loss")
     assert render("page", page, "markdown").startswith(f"# {page.title}\n")
     assert json.loads(render("page", page, "json"))["snippet"] == page.snippet
+
+
+def test_plain_text_drops_emphasis_that_wraps_a_line_but_never_touches_code():
+    from kb.prose import plain
+
+    markdown = (
+        "3. **Switch off regularization**, then **double the width\n   or depth**, or *a\n b*.\n"
+        "Use `F.kl_div(...) * T**2` and `a*b*c`.\n4. **Weight and temperature.** Start at T = 4.\n\n**not\n\nacross**"
+    )
+    text = plain(markdown, "generalization")
+    assert "double the width\n   or depth," in text and "or a\n b." in text
+    assert "`F.kl_div(...) * T**2`" in text and "`a*b*c`" in text and "4. Weight and temperature. Start" in text
+    assert "**not\n\nacross**" in text  # a blank line ends a paragraph: no emphasis spans it
