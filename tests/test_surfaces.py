@@ -77,6 +77,11 @@ def test_a_question_right_after_kb_is_asked():
     assert with_default_command(["val accuracy plateau", "--json"]) == ["ask", "val accuracy plateau", "--json"]
     assert with_default_command(["show", "nan-loss"]) == ["show", "nan-loss"]  # commands win
     assert with_default_command(["--version"]) == ["--version"] and with_default_command([]) == []
+    # an option only `ask` has may come first; kb's own options and unknown ones stay kb's
+    assert with_default_command(["--brief", "loss", "is", "nan"]) == ["ask", "--brief", "loss", "is", "nan"]
+    assert with_default_command(["-k", "1", "nan"]) == ["ask", "-k", "1", "nan"]
+    assert with_default_command(["--top=1", "nan"]) == ["ask", "--top=1", "nan"]
+    assert with_default_command(["--help"]) == ["--help"] and with_default_command(["--bogus"]) == ["--bogus"]
 
 
 def test_every_command_and_group_is_registered_and_wins_over_a_question():

@@ -6,6 +6,7 @@ library (show, snippet, list, new, check, index, cache, eval), serve (mcp, site)
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 
@@ -37,10 +38,23 @@ def command_names() -> set[str]:
     return names | {info.name for info in app.registered_groups if info.name}
 
 
+def ask_options() -> set[str]:
+    """The options of `kb ask` (`--brief`, `-k`, `--json`...), read from its signature like command_names."""
+    info = next(i for i in app.registered_commands if (i.name or i.callback.__name__) == "ask")
+    parameters = inspect.signature(info.callback).parameters.values()
+    return {d for p in parameters for d in (getattr(p.default, "param_decls", None) or ())}
+
+
 def with_default_command(args: list[str]) -> list[str]:
     """`kb loss is nan` means `kb ask loss is nan`, as tldr, cheat.sh and howdoi users type: when the first word is
-    neither an option nor a command, `ask` goes in front. Commands win: `kb show x` is still `kb show`."""
-    if args and not args[0].startswith("-") and args[0] not in command_names():
+    neither an option nor a command, `ask` goes in front; so it does before an option only `ask` has (`kb --brief
+    loss is nan`). Commands win: `kb show x` is still `kb show`, and `kb --help` is kb's help."""
+    if not args:
+        return args
+    first = args[0].split("=", 1)[0]
+    if first.startswith("-"):
+        return ["ask", *args] if first in ask_options() else args
+    if first not in command_names():
         return ["ask", *args]
     return args
 

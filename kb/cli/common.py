@@ -16,8 +16,8 @@ from ..errors import EXIT_OK, KbError, UsageError
 app = typer.Typer(
     name="kb",
     help="Just-in-time concept lookup for machine learning: ask why your model misbehaves, get the page and a "
-    "snippet to try. `kb QUESTION...` is short for `kb ask QUESTION...` (when the first word is a command, the "
-    "command wins: `kb ask show me` asks).",
+    "snippet to try. `kb QUESTION...` is short for `kb ask QUESTION...`, options of ask included (`kb --brief "
+    "loss is nan`); when the first word is a command, the command wins: `kb ask show me` asks.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
