@@ -34,6 +34,17 @@ DEV_REPOS |= {
     "KellerJordan/cifar10-airbench",
     "keras-team/keras-io",
 }
+# The fourth batch (2026-12-07), dev as well: Lightning, HF Trainer and Keras scripts from community repositories.
+DEV_REPOS |= {
+    "MatteoFasulo/LightningTests",
+    "Naagar/pyTorch_Lightning_tute",
+    "davidguzmanr/siamese-neural-networks",
+    "divamgupta/image-segmentation-keras",
+    "paleumm/Introduction-to-Lightning",
+    "philschmid/deep-learning-pytorch-huggingface",
+    "philschmid/huggingface-sagemaker-workshop-series",
+    "qqwweee/keras-yolo3",
+}
 
 
 def load_labels() -> list[dict]:

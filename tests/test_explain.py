@@ -515,6 +515,32 @@ def test_parameter_groups_in_a_variable_and_a_norm_layers_own_momentum():
     }  # fmt: skip
 
 
+def test_a_generators_seed_and_an_unseeding_call():
+    code = """
+    import numpy as np
+    import torch
+    from torch.utils.data import random_split
+    np.random.seed(10101)
+    np.random.shuffle(lines)
+    np.random.seed(None)
+    train, val = random_split(data, [0.9, 0.1], generator=torch.Generator().manual_seed(42))
+    g = torch.Generator()
+    g.manual_seed(7)
+    """
+    assert {line for line, kind in found(code) if kind == "seed"} == {5, 8, 10}  # seed(None) unseeds
+
+
+def test_a_local_constant_is_resolved_where_a_function_uses_it():
+    code = """
+    import torch
+    def main():
+        batch_size = 32
+        loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True)
+    """
+    batch = knob(code, "batch_size")
+    assert (batch.line, batch.resolved, batch.resolved_from) == (5, "32", "line 4")
+
+
 def test_a_batch_size_read_from_a_tensor_is_not_a_setting():
     code = """
     import torch

@@ -249,13 +249,27 @@ def clipping(found: Found, call: ast.Call) -> bool:
     return True
 
 
+def _a_torch_generator(code: Code, call: ast.Call) -> bool:
+    """`torch.Generator().manual_seed(42)` (the seed of a random_split or a loader), or `g.manual_seed(42)` where
+    `g = torch.Generator()`."""
+    if not isinstance(call.func, ast.Attribute):
+        return False
+    made = call.func.value
+    if isinstance(made, ast.Name):
+        made = code.assignment(made.id, call)
+    return isinstance(made, ast.Call) and code.qualname(made.func) == "torch.Generator"
+
+
 def seeds(found: Found, call: ast.Call) -> bool:
     from .knobs import framework_of
 
     code = found.code
     qualname = code.qualname(call.func)
     name = qualname.split(".")[-1]
-    if qualname in SEEDS or (name in SEED_FUNCTIONS and code.is_imported(call.func)):
+    generator = name == "manual_seed" and _a_torch_generator(code, call)
+    if qualname in SEEDS or (name in SEED_FUNCTIONS and code.is_imported(call.func)) or generator:
+        if call.args and isinstance(call.args[0], ast.Constant) and call.args[0].value is None:
+            return True  # np.random.seed(None): back to an unseeded state, the opposite of fixing a seed
         found.add("seed", call, code.text(call), framework_of(code, call))
         return True
     return False

@@ -115,6 +115,11 @@ class Values:
             for arg, default in zip(args.kwonlyargs, args.kw_defaults):
                 if arg.arg == node.id and default is not None:
                     return self._passed(fn.name, [], arg.arg) or (self.code.text(default), f"default of {fn.name}()")
+            local = self.code.assignment(node.id, node)  # `batch_size = 32` earlier in the same function
+            if local is not None and self.code.function_of(local) is fn and isinstance(local, ast.Constant):
+                if isinstance(local.value, (int, float)) and not isinstance(local.value, bool):
+                    cell, where = self.code.cell_index(local), f"line {local.lineno}"
+                    return self.code.text(local), where if cell is None else f"cell {cell} {where}"
         if node.id in self.constants:
             value = self.constants[node.id]
             where = f"line {value.lineno}"

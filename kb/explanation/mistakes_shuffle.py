@@ -1,0 +1,95 @@
+"""The likely mistake of a training loader that does not shuffle, with what makes an unshuffled loader fine: a
+sampler, a streaming dataset, one that draws its samples at random."""
+
+from __future__ import annotations
+
+import ast
+
+from .code import Code, words
+from .findings import Mistake
+from .knobs_torch import loader_role
+from .mistakes import mistake, where
+from .objects import Objects
+
+RANDOM_DRAWS = {"randint", "randrange", "random", "rand", "choice", "randn", "sample", "integers", "uniform"}
+
+
+def _iterable_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> bool:
+    """A streaming dataset cannot be shuffled by the DataLoader, and one whose __getitem__ draws a random sample
+    (`start = torch.randint(...)`, ignoring its index) needs no shuffling."""
+    if dataset is None:
+        return False
+    if {"iterable", "stream", "streaming"} & set(words(code.text(dataset, 200))):
+        return True
+    built = code.assignment(dataset.id, at) if isinstance(dataset, ast.Name) else dataset
+    if isinstance(built, ast.Call):
+        name = code.qualname(built.func).split(".")[-1]
+        for cls in code.nodes[ast.ClassDef]:
+            if cls.name != name:
+                continue
+            if any("Iterable" in code.text(b) for b in cls.bases):
+                return True
+            getitem = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__getitem__"), None)
+            if getitem is not None and _samples_at_random(code, getitem):
+                return True
+    return False
+
+
+def _split_at_random(code: Code, dataset: ast.AST | None) -> bool:
+    """Whether the dataset is stored by a `... = random_split(...)` anywhere in the file (tuple targets included)."""
+    if dataset is None:
+        return False
+    wanted = code.text(dataset, 200)
+    for assign in code.nodes[ast.Assign]:
+        value = assign.value
+        if not (isinstance(value, ast.Call) and code.qualname(value.func).split(".")[-1] == "random_split"):
+            continue
+        for target in assign.targets:
+            parts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+            if any(code.text(part, 200) == wanted for part in parts):
+                return True
+    return False
+
+
+def _samples_at_random(code: Code, getitem: ast.FunctionDef) -> bool:
+    """__getitem__ ignores the index it is given and draws its sample at random (a random flip beside a used index
+    is augmentation, not sampling)."""
+    params = getitem.args.args[1:2]
+    if not params:
+        return False
+    used = any(isinstance(n, ast.Name) and n.id == params[0].arg for n in ast.walk(getitem) if n is not params[0])
+    draws = any(code.qualname(c.func).split(".")[-1] in RANDOM_DRAWS for c in code.calls_in(getitem))
+    return draws and not used
+
+
+def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
+    found = []
+    for call in code.calls:
+        if code.qualname(call.func).split(".")[-1] != "DataLoader" or loader_role(code, call) != "train":
+            continue
+        keywords = {k.arg: k.value for k in call.keywords if k.arg}
+        shuffle = keywords.get("shuffle")
+        if "sampler" in keywords or "batch_sampler" in keywords:
+            continue
+        if shuffle is not None and not (isinstance(shuffle, ast.Constant) and shuffle.value is False):
+            continue
+        dataset = call.args[0] if call.args else keywords.get("dataset")
+        if _iterable_dataset(code, dataset, call):
+            continue
+        said = "shuffle=False" if shuffle is not None else "no shuffle=True (the default is False)"
+        evidence = f"the training loader {code.text(call, 60)} on {where(code, call)} has {said}"
+        if _split_at_random(code, dataset):
+            # random_split permutes once: batches are mixed, but the same ones come back in the same order
+            # every epoch, which reshuffling (the usual practice) avoids.
+            why = (
+                "random_split mixed the data once, so every epoch sees the same batches in the same order; "
+                "reshuffling every epoch is the usual practice and costs nothing; pass shuffle=True"
+            )
+        else:
+            why = (
+                "every epoch sees the batches in the same order; when the data is stored in order (by class, "
+                "date or source) batches are of one kind and updates are biased; pass shuffle=True"
+            )
+        title = "The training DataLoader does not shuffle"
+        found.append(mistake(code, "train-loader-no-shuffle", title, call, call, evidence, why))
+    return found
