@@ -2,11 +2,11 @@
 
     python benchmarks/diagnose_eval.py [--processes] [--show] [--half dev|held-out|all]
 
-The corpus is tests/data/real-logs (60 logs from 42 public repositories, in two batches; labels.yaml holds each
+The corpus is tests/data/real-logs (74 logs from 56 public repositories, in three batches; labels.yaml holds each
 log's blind label: the main reading, the advice an expert calls wrong for it, the pages). A verdict is right when
 its main finding matches the label's `main` and none of the advice it gives is in the label's `wrong_advice`. Each
 batch is split by repository into a dev half (rules are designed and tuned on it) and a held-out half (only
-measured); the second batch arrived after the rules were written and was measured once before any change.
+measured); the later batches arrived after the rules were written and were measured once before any change.
 
 It also counts "train longer" verdicts on runs whose validation stopped improving (the labels that call
 train-longer wrong; must be 0) and on runs with no validation curve at all (also 0: kb cannot know).
@@ -74,9 +74,9 @@ def split_of(repo: str) -> str:
 
 
 def half_of(label: dict) -> str:
-    """First batch: HELD_OUT_REPOS. Second batch (`batch: 2`, added after the rules were written): the sha256 of
-    the repository name, even -> dev, odd -> held-out, fixed before kb was run on it."""
-    if label.get("batch") == 2:
+    """First batch: HELD_OUT_REPOS. Later batches (`batch: 2`, `batch: 3`, added after the rules were written): the
+    sha256 of the repository name, even -> dev, odd -> held-out, fixed before kb was run on them."""
+    if label.get("batch") in (2, 3):
         return "dev" if int(hashlib.sha256(label["repo"].encode()).hexdigest(), 16) % 2 == 0 else "held-out"
     return split_of(label["repo"])
 
@@ -92,7 +92,7 @@ def stratified_split(labels: list[dict]) -> frozenset[str]:
     logs: dict[str, int] = {}
     formats: dict[str, list[str]] = {}  # a repository counts under the format of its first log
     for label in labels:
-        if label.get("batch") == 2:
+        if label.get("batch") in (2, 3):
             continue
         logs[label["repo"]] = logs.get(label["repo"], 0) + 1
         if logs[label["repo"]] == 1:
@@ -226,7 +226,8 @@ def main() -> None:
                 wrong = f"  wrong advice: {', '.join(r['wrong_advice'])}" if r["wrong_advice"] else ""
                 print(f"{mark} {r['half']:<8} {r['file']:<36} label {r['label']:<22} kb {r['kb']}{wrong}")
         print()
-    for title, part in (("batch 1", summarize(rows, 1)), ("batch 2", summarize(rows, 2)), ("both", summary)):
+    batches = [(f"batch {b}", summarize(rows, b)) for b in sorted({r["batch"] for r in rows})]
+    for title, part in (*batches, ("all", summary)):
         for half, s in part.items():
             print(
                 f"{title:<8} {half:<8} agreement {s['right']}/{s['logs']} = {s['agreement']:.0%}; train longer when "

@@ -1,4 +1,4 @@
-"""`kb diagnose` on the logs people really have (slow tier): the 60 real logs of tests/data/real-logs, each
+"""`kb diagnose` on the logs people really have (slow tier): the 74 real logs of tests/data/real-logs, each
 diagnosed by the real command in its own process and scored against its blind expert label
 (benchmarks/diagnose_eval.py); `kb ask` on a piped real log; and a 200 MB CSV within generous bounds."""
 
@@ -21,8 +21,9 @@ pytestmark = pytest.mark.slow
 
 # Measured with `python benchmarks/diagnose_eval.py --processes` when the rules were last changed (the dev half
 # is where they were designed; the held-out half was only measured). A change that loses agreement fails here.
-# Batch 1 (40 logs): dev 19/20, held-out 16/20; batch 2 (20 logs, added later): dev 7/10, held-out 5/10.
-AGREEMENT = {"dev": 26, "held-out": 21}
+# Batch 1 (40 logs): dev 19/20, held-out 16/20; batch 2 (20 logs, added later): dev 7/10, held-out 5/10;
+# batch 3 (14 logs, added last): dev 1/4, held-out 4/10.
+AGREEMENT = {"dev": 27, "held-out": 25}
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +34,12 @@ def evaluation():
 def test_the_held_out_half_is_the_one_drawn_by_format():
     labels = diagnose_eval.load_labels()
     assert diagnose_eval.stratified_split(labels) == diagnose_eval.HELD_OUT_REPOS
-    first = [diagnose_eval.half_of(label) for label in labels if label.get("batch") != 2]
+    first = [diagnose_eval.half_of(label) for label in labels if "batch" not in label]
     second = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 2]
+    third = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 3]
     assert first.count("dev") == first.count("held-out") == 20
     assert second.count("dev") == second.count("held-out") == 10
+    assert (third.count("dev"), third.count("held-out")) == (4, 10)  # the hash split of 14 repositories
 
 
 def test_agreement_with_the_blind_labels(evaluation):
@@ -49,9 +52,10 @@ def test_agreement_with_the_blind_labels(evaluation):
 def test_never_train_longer_when_validation_stopped_improving_or_is_missing(evaluation):
     rows, summary = evaluation
     stopped = [r["file"] for r in rows if r["train_longer"] and r["val_stopped"]]
-    # One known disagreement in the second batch's dev half: validation creeps down 6% over the last quarter
-    # (t = -2.3) where the labeller reads a plateau; not tuned away (see benchmarks/RESULTS.md).
-    assert stopped in ([], ["FER-EfficientNet-training_history.json"]), stopped
+    # Two known disagreements, measured and not tuned away (benchmarks/RESULTS.md): in the second batch's dev half
+    # validation creeps down 6% over the last quarter (t = -2.3) where the labeller reads a plateau; one more in the
+    # third batch's held-out half, never looked at. A change may remove them, never add one.
+    assert set(stopped) <= {"FER-EfficientNet-training_history.json", "adaptive-gating-training.log"}, stopped
     assert summary["all"]["train_longer_without_val"] == 0
     assert all(r["kb"] for r in rows)  # every log got a verdict (unreadable is one), never a crash
 

@@ -263,6 +263,17 @@ def test_a_step_down_then_flat_is_a_plateau_at_the_new_level():
     assert by_id(findings, "plateau") is not None and "train-longer" not in advice(findings)
 
 
+def test_a_validation_accuracy_that_never_moves_is_one_prediction_for_everything():
+    x = np.arange(1, 32, dtype=float)
+    train = 0.64 - 0.08 * (1 - np.exp(-x / 8))
+    log = make_log(training_loss=(x, train), val_loss=(x, train - 0.12), val_acc=(x, np.full(31, 0.72414)))
+    finding = by_id(diagnose(log), "not-learning")
+    assert finding is not None and finding.data["metric_constant"] == 0.72414
+    assert finding.slugs[0] == "constant-predictions" and "raise-lr" not in advice(diagnose(log))
+    solved = make_log(training_loss=(x, train), val_loss=(x, train - 0.12), val_acc=(x, np.ones(31)))
+    assert by_id(diagnose(solved), "not-learning") is None  # a perfect score at every evaluation is another story
+
+
 def test_restarted_runs_come_first_and_the_last_run_is_diagnosed():
     x = np.arange(1, 21, dtype=float)
     log = make_log(

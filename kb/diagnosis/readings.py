@@ -122,11 +122,23 @@ def not_learning(ctx: Context) -> Finding | None:
         )
         data["zero_losses"] = zero
     metric = log.val_metric
-    if metric is not None and cols.kind(metric.name) == "higher" and not metric.unbounded and len(metric) >= 5:
+    scored = metric is not None and not metric.unbounded and len(metric) >= 5
+    if (
+        scored
+        and cols.kind(metric.name) == "higher"
+        and float(np.nanmax(metric.y)) / scale_top(metric.y) < METRIC_NOTHING
+    ):
         best = float(np.nanmax(metric.y)) / scale_top(metric.y)
-        if best < METRIC_NOTHING:
-            parts.append(f"{metric.name} never got above {fmt(best)} in {len(metric)} evaluations")
-            data["metric"], data["metric_best"] = metric.name, _num(best)
+        parts.append(f"{metric.name} never got above {fmt(best)} in {len(metric)} evaluations")
+        data["metric"], data["metric_best"] = metric.name, _num(best)
+    elif scored and cols.kind(metric.name) in ("higher", "acc") and _frozen(metric.y):
+        if ctx.main is not None and float(np.ptp(ctx.main.y)) > 0:
+            parts.append(
+                f"{metric.name} is {fmt(float(metric.y[-1]))} at every one of its {len(metric)} evaluations while the "
+                f"loss moves: every validation example gets the same prediction (the majority class, a constant "
+                f"output), so its accuracy is the share of that class"
+            )
+            data["metric"], data["metric_constant"] = metric.name, _num(float(metric.y[-1]))
     reward = _flat_return(ctx)
     if reward:
         parts.append(reward[0])
@@ -137,6 +149,8 @@ def not_learning(ctx: Context) -> Finding | None:
     if zero:
         evidence += " The model learns nothing useful from such data: check the labels before any hyperparameter."
     slugs = ("data-pipeline-bugs", "sanity-checks", "loss-not-decreasing")
+    if "metric_constant" in data and not zero:
+        slugs = ("constant-predictions", "class-imbalance", "sanity-checks")
     if reward and not zero:
         slugs = ("loss-not-decreasing", "sanity-checks", "training-length")
     return Finding(
@@ -146,13 +160,23 @@ def not_learning(ctx: Context) -> Finding | None:
         "high" if zero or len(parts) > 1 else "medium",
         evidence,
         f"a loss column exactly 0 in every row (>= 3) beside a non-zero one; or a validation mAP/F1/dice that never "
-        f"exceeds {METRIC_NOTHING} over >= 5 evaluations; or a return whose slope is not significantly up "
+        f"exceeds {METRIC_NOTHING} over >= 5 evaluations, or a validation metric with the same value at every one "
+        f"(>= 5) while the loss moves; or a return whose slope is not significantly up "
         f"(t < {LEARN_MIN_T:.0f}) and whose last quarter is not {LEARN_MIN_GAIN:.0%} above its first",
         slugs,
         data,
         (),
         ("check-data",) if zero else (),
     )
+
+
+def _frozen(values: np.ndarray) -> bool:
+    """The same value at every evaluation (to 1e-9), short of both ends (a perfect score at every evaluation is
+    the plateau rule's "solved, or leaked"): a metric no change of the model moved."""
+    finite = values[np.isfinite(values)]
+    if len(finite) < 5 or float(np.ptp(finite)) > 1e-9 * max(1.0, float(np.abs(finite).max())):
+        return False
+    return 0 < float(finite[0]) / scale_top(finite) < 0.999
 
 
 def _flat_return(ctx: Context) -> tuple[str, dict] | None:
