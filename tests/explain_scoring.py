@@ -44,6 +44,8 @@ DEV_REPOS |= {
     "philschmid/deep-learning-pytorch-huggingface",
     "philschmid/huggingface-sagemaker-workshop-series",
     "qqwweee/keras-yolo3",
+    "TSTB-dev/Group-Ensemble",  # the fifth batch: plain PyTorch loops
+    "youngerous/uda",
 }
 
 

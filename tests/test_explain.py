@@ -541,6 +541,30 @@ def test_a_local_constant_is_resolved_where_a_function_uses_it():
     assert (batch.line, batch.resolved, batch.resolved_from) == (5, "32", "line 4")
 
 
+def test_a_projects_own_scheduler_and_early_stopping_classes():
+    code = """
+    import torch
+    from utils import CyclicCosineLRScheduler, EarlyStopping
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = CyclicCosineLRScheduler(optimizer, 0.1, 1e-4, 10000)
+    stopper = EarlyStopping(patience=5)
+    warmer = WarmupScheduler(model, 100)  # not built on an optimizer: not a learning-rate schedule
+    """
+    assert {(5, "lr_schedule"), (6, "early_stopping")} <= found(code) and (7, "lr_schedule") not in found(code)
+
+
+def test_a_loader_for_validation_says_so_in_its_name_or_split():
+    code = """
+    import torch
+    train_loader = get_dataloader(path, mode="train", batch_size=32)
+    val_loader = get_dataloader(path, mode="val", batch_size=256)
+    loader = get_dataloader(path, split="test", batch_size=512)
+    args = TrainingArguments(output_dir="./test-run", per_device_train_batch_size=8)
+    """
+    batches = {line for line, kind in found(code) if kind == "batch_size"}
+    assert batches == {3, 6}  # an output folder named "test" does not make training arguments evaluation ones
+
+
 def test_a_batch_size_read_from_a_tensor_is_not_a_setting():
     code = """
     import torch

@@ -1,4 +1,4 @@
-"""kb explain in real processes: on the 55 real scripts and notebooks of tests/data/real-scripts against their blind
+"""kb explain in real processes: on the 57 real scripts and notebooks of tests/data/real-scripts against their blind
 labels (the measured precision, recall and false alarms must not drop), on a 1,000-line script (time), and on the
 inputs a user can get wrong (not Python, a broken notebook cell, a 50 MB file, stdin)."""
 
@@ -21,11 +21,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from explain_eval import long_script  # noqa: E402
 
 # Measured with `python benchmarks/explain_eval.py` (README "Explain a training script"): the floor each half must
-# keep. The dev half is what the rules were developed on (15 files, then 8 config-style scripts and 8 Lightning,
-# HF Trainer and Keras ones); the held-out half was measured once after the rules were written (13 files), then
+# keep. The dev half is what the rules were developed on (15 files, then 8 config-style scripts, 8 Lightning, HF
+# Trainer and Keras ones, and 2 plain PyTorch loops); the held-out half was measured once after the rules were written (13 files), then
 # grew by a second blind batch of 11 (2026-12-07), which is only measured.
 FLOOR = {
-    "dev": {"precision": 0.971, "recall": 0.952, "mistakes_found": 9, "false_alarms": 2},
+    "dev": {"precision": 0.983, "recall": 0.952, "mistakes_found": 9, "false_alarms": 2},
     "held-out": {"precision": 0.910, "recall": 0.880, "mistakes_found": 0, "false_alarms": 3},
 }
 

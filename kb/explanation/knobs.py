@@ -181,6 +181,9 @@ def keyword_kind(name: str) -> str | None:
     return "dropout" if is_dropout_keyword(name) else None
 
 
+SPLIT_KEYWORDS = {"mode", "split", "subset", "stage", "phase"}  # keywords that name which data a call is for
+
+
 def read_keywords(found: Found, call: ast.Call, framework: str = "", skip: frozenset = frozenset()) -> None:
     """The table's keywords of a call (`lr=`, `epochs=`, ...), except those in `skip` and unset ones (None)."""
     code = found.code
@@ -188,6 +191,10 @@ def read_keywords(found: Found, call: ast.Call, framework: str = "", skip: froze
     if method in NOT_SETTINGS:
         return
     training = method not in NOT_TRAINING and role_of(method) != "eval"
+    # a loader built for validation says so in its name or its split: `val_loader = get_dataloader(mode="val", ...)`
+    split = [k.value.value for k in call.keywords if k.arg in SPLIT_KEYWORDS and isinstance(k.value, ast.Constant)]
+    if role_of(code.assigned_name(call), *[v for v in split if isinstance(v, str)]) == "eval":
+        training = False
     for keyword in call.keywords:
         if keyword.arg is None or keyword.arg in skip:
             continue

@@ -105,6 +105,13 @@ def scheduler(found: Found, call: ast.Call) -> bool:
     if name in SCHEDULERS and ("lr_scheduler" in qualname or qualname == name):
         found.add("lr_schedule", call, code.text(call.func), "pytorch")
         return True
+    if name.endswith(("Scheduler", "LRScheduler")) and call.args and "optim" in code.text(call.args[0], 200):
+        # a schedule class of the project's own, built on the optimizer: `CyclicCosineLRScheduler(optimizer, ...)`
+        found.add("lr_schedule", call, code.text(call.func), "pytorch")
+        return True
+    if name == "EarlyStopping" and "pytorch" in code.frameworks and not qualname.startswith(("keras", "tensorflow")):
+        found.add("early_stopping", call, code.text(call), "pytorch")  # a helper class of the project's own
+        return True
     return False
 
 
