@@ -29,6 +29,12 @@ def need(program: str) -> str:
     return path
 
 
+def emacs_run(tmp_path: Path, lisp: str) -> None:
+    """Evaluate `lisp` in a batch Emacs with no init file, in `tmp_path` (where the Lisp writes what it saw)."""
+    emacs = [need("emacs"), "--batch", "-Q", "--eval", lisp]
+    subprocess.run(emacs, cwd=tmp_path, timeout=120, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+
+
 def vim_run(editor: str, tmp_path: Path, lines: list[str], command: str) -> tuple[list[str], list[str]]:
     """Put `lines` in a buffer, run `command`, return (current buffer, [filetype, windows, buffer name])."""
     flags = ["-Nu", "NONE", "-i", "NONE", "-es"] if editor == "vim" else ["--headless", "-u", "NONE", "-i", "NONE"]
@@ -85,14 +91,7 @@ def test_emacs_kb_ask_region_fills_the_kb_buffer(engine, tmp_path):
         (insert "loss is nan")
         (kb-insert-snippet (point-min) (point-max))
         (write-region (point-min) (point-max) "snippet.txt")))"""
-    subprocess.run(
-        [need("emacs"), "--batch", "-Q", "--eval", lisp],
-        cwd=tmp_path,
-        timeout=120,
-        check=True,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-    )
+    emacs_run(tmp_path, lisp)
     assert (tmp_path / "answer.md").read_text().startswith("## CUDA out of memory\n")
     assert (tmp_path / "meta.txt").read_text() in ("markdown-mode t", "text-mode t")
     page = engine.page("nan-loss")
@@ -141,14 +140,7 @@ def test_emacs_kb_explain_buffer_fills_the_kb_buffer(tmp_path):
         (kb-explain-buffer))
       (with-current-buffer "*kb*"
         (write-region (point-min) (point-max) "answer.md")))"""
-    subprocess.run(
-        [need("emacs"), "--batch", "-Q", "--eval", lisp],
-        cwd=tmp_path,
-        timeout=120,
-        check=True,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-    )
+    emacs_run(tmp_path, lisp)
     answer = (tmp_path / "answer.md").read_text()
     assert answer.startswith("## kb explain: train.py\n") and "`adam-weight-decay`" in answer
 
@@ -197,12 +189,5 @@ def test_emacs_says_in_one_line_when_kb_is_not_found(tmp_path):
       (with-temp-file "message.txt"
         (insert (condition-case err (progn (kb--run "loss is nan" "ask") "no error")
                   (user-error (error-message-string err))))))"""
-    subprocess.run(
-        [need("emacs"), "--batch", "-Q", "--eval", lisp],
-        cwd=tmp_path,
-        timeout=120,
-        check=True,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-    )
+    emacs_run(tmp_path, lisp)
     assert (tmp_path / "message.txt").read_text() == "kb not found: install it or set kb-command"
