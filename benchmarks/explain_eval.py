@@ -1,5 +1,5 @@
 """kb explain on the real training scripts of tests/data/real-scripts, against their blind labels: knob precision and
-recall, mistakes found and false alarms, per half (dev / held-out, split by repository) and per framework; and the
+recall, mistakes found, false alarms and unlabelled minor points, per half (dev / held-out, split by repository) and per framework; and the
 time to explain a 1,000-line script.
 
     python benchmarks/explain_eval.py            # the table and the timing
@@ -75,14 +75,14 @@ def main() -> None:
     table = summarize(explain_corpus(pages))
     print(
         f"{'half':<9} {'framework':<11} {'files':>5} {'knobs':>6} {'precision':>9} {'recall':>7} "
-        f"{'+page':>6} {'mistakes':>9} {'false alarms':>12} {'start':>6}"
+        f"{'+page':>6} {'mistakes':>9} {'false alarms':>12} {'minor':>5} {'start':>6}"
     )
     for name in ("dev", "held-out", "all"):
         for framework, tally in sorted(table[name].items(), key=lambda kv: (kv[0] != "all", kv[0])):
             print(
                 f"{name:<9} {framework:<11} {tally.files:>5} {tally.labels:>6} {tally.precision:>9.3f} "
                 f"{tally.recall:>7.3f} {tally.recall_with_page:>6.3f} "
-                f"{f'{tally.mistake_labels_found}/{tally.mistake_labels}':>9} {tally.false_alarm_count:>12} "
+                f"{f'{tally.mistake_labels_found}/{tally.mistake_labels}':>9} {tally.false_alarm_count:>12} {len(tally.minor_unlabelled):>5} "
                 f"{f'{tally.start_agreed}/{tally.start_labels}':>6}"
             )
     if args.details:
@@ -93,6 +93,8 @@ def main() -> None:
             print(f"unlabelled  {file}:{knob['line']} {knob['kind']} {knob['value']}")
         for file, mistake in dev.false_alarms:
             print(f"false alarm {file}:{mistake['line']} {mistake['id']}")
+        for file, mistake in dev.minor_unlabelled:
+            print(f"minor       {file}:{mistake['line']} {mistake['id']} (unlabelled)")
     with tempfile.TemporaryDirectory() as directory:
         path = long_script(Path(directory))
         lines = len(path.read_text(encoding="utf-8").splitlines())

@@ -206,6 +206,7 @@ def mistake_dict(mistake) -> dict:
         "evidence": mistake.evidence,
         "why": mistake.why,
         "page": mistake.slug,
+        "severity": mistake.severity,
     }
 
 

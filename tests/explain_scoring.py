@@ -6,7 +6,9 @@ The split is fixed by repository: rules were developed on DEV_REPOS only; the he
 How a knob counts: a found knob is right when a label has the same cell, line and kind; a label is found when a
 knob has its cell, line and kind (several labels of one kind on one line, e.g. `SVC(gamma=gamma, C=C)`, are found
 by one knob of that kind there). "With page" also needs the label's page. A mistake is right when a label of the
-same kind lies within the lines it reports (line..end_line); every other reported mistake is a false alarm.
+same kind lies within the lines it reports (line..end_line); every other reported likely mistake is a false alarm,
+and every other minor point (severity "minor": kb says the usual practice differs, not that it is a bug) is counted
+apart, as `minor_unlabelled`.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ class Tally:
     files: int = 0
     misses: list = field(default_factory=list)  # (file, label) not found
     extras: list = field(default_factory=list)  # (file, knob) found but not labelled
-    false_alarms: list = field(default_factory=list)
+    false_alarms: list = field(default_factory=list)  # likely mistakes no label names
+    minor_unlabelled: list = field(default_factory=list)  # minor points no label names (not false alarms)
 
     @property
     def precision(self) -> float:
@@ -89,7 +92,7 @@ class Tally:
 
     @property
     def false_alarm_count(self) -> int:
-        return self.mistakes_reported - self.mistakes_right
+        return len(self.false_alarms)
 
     def add(self, other: Tally) -> None:
         for name in self.__dataclass_fields__:
@@ -159,7 +162,8 @@ def score(entry: dict, result: dict) -> Tally:
         )
         tally.mistakes_right += right
         if not right:
-            tally.false_alarms.append((entry["file"], reported))
+            minor = reported.get("severity") == "minor"
+            (tally.minor_unlabelled if minor else tally.false_alarms).append((entry["file"], reported))
     for label in entry["mistakes"]:
         tally.mistake_labels_found += any(
             label["kind"] == r["id"] and label.get("cell") == r["cell"] and r["line"] <= label["line"] <= r["end_line"]

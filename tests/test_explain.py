@@ -629,7 +629,18 @@ def test_text_markdown_and_json_renderings(fake_engine):
     assert set(data["knobs"][0]) == {
         "kind", "label", "cell", "line", "value", "resolved", "resolved_from", "framework", "page", "sentence"
     }  # fmt: skip
-    assert set(data["mistakes"][0]) == {"id", "title", "cell", "line", "end_line", "evidence", "why", "page"}
+    assert set(data["mistakes"][0]) == {
+        "id",
+        "title",
+        "cell",
+        "line",
+        "end_line",
+        "evidence",
+        "why",
+        "page",
+        "severity",
+    }
+    assert data["mistakes"][0]["severity"] == "likely"
     assert data["mistakes"][0]["id"] == "adam-weight-decay" and data["start"][0]["kind"] == "learning_rate"
     with pytest.raises(UsageError, match="--format html: not a format here"):
         render("explanation", result, "html")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kb.explanation import RULES, explain_file, explain_text
+from kb.formats import render
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "explain-mistakes"
 
@@ -405,6 +406,15 @@ SHUFFLE_FIRES = {
     """,
     "a training loader without shuffle": "train_loader = DataLoader(train_set, batch_size=32)\n",
     "a training loader with shuffle=False": "train_loader = DataLoader(train_set, batch_size=32, shuffle=False)\n",
+    "a module-level loader handed to fit, beside another": """
+        train_loader = DataLoader(train_dataset, batch_size=batch_size)
+
+        def spare():
+            train_loader = DataLoader(other, batch_size=8, shuffle=True)
+            return train_loader
+
+        trainer.fit(model, train_loader)
+    """,
     "Lightning train_dataloader without shuffle": """
         class Data:
             def train_dataloader(self):
@@ -431,6 +441,17 @@ SHUFFLE_QUIET = {
         train_loader = DataLoader(train_dataset, batch_size=32)
     """,
     "a loader of unknown role": "loader = DataLoader(dataset, batch_size=32)\n",
+    # Naagar/pyTorch_Lightning_tute: a module-level loader nobody reads beside the module's own train_dataloader
+    "a left-over loader beside the one that trains": """
+        train_loader = DataLoader(train_dataset, batch_size=batch_size)
+
+        class Lit(pl.LightningModule):
+            def train_dataloader(self):
+                train_loader = DataLoader(train_dataset, batch_size=batch_size, shuffle=True)
+                return train_loader
+
+        trainer.fit(Lit())
+    """,
 }
 LEAK_FIRES = {
     "scaler fitted on all of X, then split": """
@@ -575,14 +596,21 @@ def test_a_finding_names_its_line_why_and_page():
     assert "weight_decay=1e-4" in mistake.evidence and "AdamW" in mistake.why
 
 
-def test_an_unshuffled_random_split_is_told_why_it_still_matters():
-    """random_split mixes the data once, so "data stored in order" is not the reason there (a blind labeller
-    doubted such cases; upstream maintainers confirmed them): the finding says what does go wrong."""
+def test_an_unshuffled_random_split_is_a_minor_point_that_says_why():
+    """random_split mixes the data once, so "data stored in order" is not the reason there: blind labellers called
+    three such loaders harmless, one project's maintainers changed theirs. kb lists it as a minor point, apart from
+    the likely mistakes, and it does not make the command exit 1."""
     split = HEAD + "train_set, val_set = random_split(data, [0.9, 0.1])\ntrain_loader = DataLoader(train_set)\n"
-    (mistake,) = explain_text(split).mistakes
-    assert "random_split" in mistake.why and "same order" in mistake.why and "stored in order" not in mistake.why
+    explanation = explain_text(split)
+    (point,) = explanation.mistakes
+    assert point.severity == "minor" and explanation.minor_points == [point] and not explanation.likely_mistakes
+    assert "random_split" in point.why and "same order" in point.why and "stored in order" not in point.why
+    text = render("explanation", explanation, "text")
+    assert "0 likely mistakes, 1 minor point" in text and "No likely mistakes found." in text
+    assert text.index("Minor points") < text.index("random_split mixed")
+    assert explanation.to_dict()["mistakes"][0]["severity"] == "minor"
     (plain,) = explain_text(HEAD + "train_loader = DataLoader(train_set)\n").mistakes
-    assert "stored in order" in plain.why
+    assert plain.severity == "likely" and "stored in order" in plain.why
 
 
 # ---------------------------------------------------------------- real-world examples

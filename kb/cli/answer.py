@@ -129,14 +129,14 @@ def explain(
     """Read a training script without running it: its knobs (each with the page to read), likely mistakes, and
     where to start.
 
-    Exit codes: 0 no likely mistake, 1 likely mistakes found, 2 a file kb cannot read (missing, too big, not
-    Python).
+    Exit codes: 0 no likely mistake (minor points may be listed), 1 likely mistakes found, 2 a file kb cannot
+    read (missing, too big, not Python).
     """
     if file == "-" and (sys.stdin is None or sys.stdin.isatty()):
         raise UsageError("no code on stdin: kb explain train.py, or pipe it: cat train.py | kb explain -")
     result = make_engine(concepts).explain(file, name=name)
     show_as("explanation", result, output_format(fmt, as_json))
-    raise typer.Exit(EXIT_NO_MATCH if result.mistakes else EXIT_OK)
+    raise typer.Exit(EXIT_NO_MATCH if result.likely_mistakes else EXIT_OK)
 
 
 @app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -43,6 +43,10 @@ class Mistake:
     why: str  # why it matters and what to do
     slug: str | None = None
     order: tuple = field(default=(), compare=False, repr=False)
+    # "likely": a bug in most code that has it. "minor": a departure from the usual practice that costs little
+    # (blind reviewers did not call it a mistake, maintainers would still change it): shown apart, and it does
+    # not make `kb explain` exit 1.
+    severity: str = "likely"
 
 
 @dataclass
@@ -55,6 +59,14 @@ class Explanation:
     start: list[Knob]  # where to start: the 2-3 knobs most worth trying first, best first
     notes: list[str] = field(default_factory=list)  # what was skipped (cells or lines that do not parse)
     pages: dict = field(default_factory=dict)  # slug -> Page, for every slug named
+
+    @property
+    def likely_mistakes(self) -> list[Mistake]:
+        return [m for m in self.mistakes if m.severity == "likely"]
+
+    @property
+    def minor_points(self) -> list[Mistake]:
+        return [m for m in self.mistakes if m.severity == "minor"]
 
     def to_dict(self) -> dict:
         return explanation_dict(self)

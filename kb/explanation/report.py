@@ -43,10 +43,11 @@ def _plural(count: int, word: str) -> str:
 
 def headline(explanation: Explanation) -> str:
     frameworks = ", ".join(FRAMEWORK_NAMES.get(f, f) for f in explanation.frameworks) or "Python"
-    mistakes = len(explanation.mistakes)
+    minor = len(explanation.minor_points)
     return (
         f"{explanation.name}: {frameworks} {explanation.kind}, {_plural(len(explanation.knobs), 'knob')}, "
-        f"{_plural(mistakes, 'likely mistake')}"
+        f"{_plural(len(explanation.likely_mistakes), 'likely mistake')}"
+        + (f", {_plural(minor, 'minor point')}" if minor else "")
     )
 
 
@@ -100,12 +101,16 @@ def explanation_text(explanation: Explanation) -> str:
         lines.append("")
     else:
         lines += [NO_KNOBS, ""]
-    if explanation.mistakes:
+    if explanation.likely_mistakes:
         lines += ["Likely mistakes:", ""]
-        for number, mistake in enumerate(explanation.mistakes, 1):
+        for number, mistake in enumerate(explanation.likely_mistakes, 1):
             lines += _mistake_lines(number, mistake, explanation) + [""]
     else:
         lines += ["No likely mistakes found.", ""]
+    if explanation.minor_points:
+        lines += ["Minor points (the usual practice differs; costs little as it is):", ""]
+        for number, mistake in enumerate(explanation.minor_points, 1):
+            lines += _mistake_lines(number, mistake, explanation) + [""]
     if explanation.start:
         lines.append(start_line(explanation))
     return "\n".join(lines).rstrip() + "\n"
@@ -113,6 +118,18 @@ def explanation_text(explanation: Explanation) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+def _markdown_mistakes(mistakes: list[Mistake]) -> list[str]:
+    lines = []
+    for number, mistake in enumerate(mistakes, 1):
+        page = f" Page: `{mistake.slug}`." if mistake.slug else ""
+        lines += [
+            f"{number}. **{where(mistake.cell, mistake.line)}: {mistake.title}** (`{mistake.id}`)  ",
+            f"   {mistake.evidence}. Why: {mistake.why}.{page}",
+            "",
+        ]
+    return lines
 
 
 @renders("explanation", "markdown")
@@ -139,15 +156,11 @@ def explanation_markdown(explanation: Explanation) -> str:
     else:
         lines += [NO_KNOBS, ""]
     lines += ["### Likely mistakes", ""]
-    if not explanation.mistakes:
+    if not explanation.likely_mistakes:
         lines += ["None found.", ""]
-    for number, mistake in enumerate(explanation.mistakes, 1):
-        page = f" Page: `{mistake.slug}`." if mistake.slug else ""
-        lines += [
-            f"{number}. **{where(mistake.cell, mistake.line)}: {mistake.title}** (`{mistake.id}`)  ",
-            f"   {mistake.evidence}. Why: {mistake.why}.{page}",
-            "",
-        ]
+    lines += _markdown_mistakes(explanation.likely_mistakes)
+    if explanation.minor_points:
+        lines += ["### Minor points", ""] + _markdown_mistakes(explanation.minor_points)
     if explanation.start:
         lines += ["### Where to start", "", start_line(explanation).removeprefix("Where to start: "), ""]
     return "\n".join(lines).rstrip() + "\n"
