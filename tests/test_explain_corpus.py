@@ -26,7 +26,7 @@ from explain_eval import long_script  # noqa: E402
 # written (13 files), then grew by blind batches of 11 and 12 (2026-12-07), which are only measured.
 FLOOR = {
     "dev": {"precision": 0.983, "recall": 0.952, "mistakes_found": 9, "false_alarms": 1},
-    "held-out": {"precision": 0.899, "recall": 0.890, "mistakes_found": 0, "false_alarms": 3},
+    "held-out": {"precision": 0.899, "recall": 0.890, "mistakes_found": 0, "false_alarms": 1},
 }
 
 

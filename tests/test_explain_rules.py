@@ -339,6 +339,15 @@ GRANULARITY_FIRES = {
                 optimizer.step()
                 scheduler.step()
     """,
+    "CosineAnnealingLR over len(loader) * epochs, stepped once per epoch": """
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=len(train_loader) * epochs)
+        for epoch in range(epochs):
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+            scheduler.step()
+    """,
     "OneCycleLR (steps) stepped once per epoch": """
         scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, epochs=10,
                                                         steps_per_epoch=len(train_loader))
@@ -363,6 +372,16 @@ GRANULARITY_QUIET = {
             optimizer.step()
             scheduler.step()
     """,
+    "MultiStepLR whose milestone comes from a number of epochs named *_iter, stepped per epoch": """
+        n_epoch_iter = 600
+        scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[n_epoch_iter // 2], gamma=0.1)
+        for epoch in range(n_epoch_iter):
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+            scheduler.step()
+    """,
     "a warmup schedule from transformers stepped every batch": """
         from transformers import get_linear_schedule_with_warmup
         scheduler = get_linear_schedule_with_warmup(optimizer, 100, 10000)
@@ -382,6 +401,12 @@ ADAM_FIRES = {
 }
 ADAM_QUIET = {
     "Adam with weight_decay=0": "opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=0)\n",
+    "Adam with a weight decay constant of 0 set in the same method": """
+        class Net:
+            def configure_optimizers(self):
+                DECAY = 0
+                return torch.optim.Adam(self.parameters(), lr=0.01, weight_decay=DECAY)
+    """,
     "AdamW with weight decay": "opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)\n",
     "Adam with an argparse default of 0": """
         import argparse

@@ -33,6 +33,7 @@ PER_STEP_SCHEDULERS = {"OneCycleLR", "CyclicLR"}
 EPOCH_SCHEDULERS = {"StepLR": "step_size", "MultiStepLR": "milestones", "CosineAnnealingLR": "T_max"}
 EPOCH_SCHEDULERS |= {"CosineAnnealingWarmRestarts": "T_0", "PolynomialLR": "total_iters"}
 ITERATIONS = 1000  # a StepLR step_size (or milestone) this large counts iterations, not epochs
+EPOCH_WORDS = {"epoch", "epochs", "niter", "nepochs"}
 
 
 def mistake(code: Code, rule: str, title: str, node: ast.AST, end: ast.AST, evidence: str, why: str) -> Mistake:
@@ -291,12 +292,13 @@ def _schedule_unit(code: Code, constructor: ast.Call) -> str | None:
     if length is None:
         return None
     said = set(words(code.text(length, 200)))
-    if said & {"steps", "iter", "iters", "iterations", "len", "batches"}:  # not "step": `config.step_schedule`
+    # not "step": `config.step_schedule`; "iter" alone is weak: `epoch_iter` is a number of epochs
+    if said & {"steps", "iterations", "len", "batches"} or (said & {"iter", "iters"} and not said & EPOCH_WORDS):
         return "step"
     numbers = [code.number(n) for n in (length.elts if isinstance(length, (ast.List, ast.Tuple)) else [length])]
     if name in ("StepLR", "MultiStepLR") and numbers and all(n is not None for n in numbers):
         return "step" if max(numbers) >= ITERATIONS else "epoch"
-    return "epoch" if said & {"epoch", "epochs", "niter", "nepochs"} else None
+    return "epoch" if said & EPOCH_WORDS else None
 
 
 def scheduler_step_granularity(code: Code, objects: Objects) -> list[Mistake]:

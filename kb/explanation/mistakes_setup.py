@@ -169,6 +169,17 @@ def _keras_from_logits(code: Code) -> list[Mistake]:
     return found
 
 
+def _resolves_to_zero(code: Code, value: ast.AST) -> bool:
+    """0, or a name set to 0 where kb can see it (a constant, a local `WEIGHT_DECAY = 0`, a parameter default)."""
+    if code.number(value) == 0:
+        return True
+    resolved = code.resolve(value) if isinstance(value, (ast.Name, ast.Attribute)) else None
+    try:
+        return resolved is not None and ast.literal_eval(resolved[0]) == 0
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
 def adam_weight_decay(code: Code, objects: Objects) -> list[Mistake]:
     found = []
     for call in code.calls:
@@ -177,7 +188,7 @@ def adam_weight_decay(code: Code, objects: Objects) -> list[Mistake]:
         if qualname not in ("torch.optim.Adam", "torch.optim.adam.Adam") and not bare:
             continue
         decay = next((k for k in call.keywords if k.arg == "weight_decay"), None)
-        if decay is None or code.number(decay.value) == 0:
+        if decay is None or _resolves_to_zero(code, decay.value):
             continue
         evidence = f"{code.text(call.func)}(..., weight_decay={code.text(decay.value)}) on {where(code, decay)}"
         why = (
