@@ -8,6 +8,9 @@ its main finding matches the label's `main` and none of the advice it gives is i
 batch is split by repository into a dev half (rules are designed and tuned on it) and a held-out half (only
 measured); the later batches arrived after the rules were written and were measured once before any change.
 
+labels-second.yaml is a second expert's blind reading of the same logs: the benchmark also prints how often the two
+experts agree on the main reading (the ceiling for any agreement figure), and how often kb agrees where they do.
+
 It also counts "train longer" verdicts on runs whose validation stopped improving (the labels that call
 train-longer wrong; must be 0) and on runs with no validation curve at all (also 0: kb cannot know).
 
@@ -203,6 +206,30 @@ def summarize(rows: list[dict], batch: int | None = None) -> dict:
     return out
 
 
+def load_second_labels() -> dict[str, dict]:
+    """labels-second.yaml: a second expert's blind reading of every log, by file name."""
+    import yaml
+
+    entries = yaml.safe_load((CORPUS / "labels-second.yaml").read_text(encoding="utf-8"))
+    return {entry["file"]: entry for entry in entries}
+
+
+def labeller_agreement(rows: list[dict], second: dict[str, dict]) -> dict:
+    """Per half: how often the two experts name the same main reading (the ceiling any rule set can be held to),
+    how often kb's main reading is either expert's, and how often it is the one both share where they agree."""
+    out = {}
+    for half in ("dev", "held-out", "all"):
+        part = [r for r in rows if half in ("all", r["half"])]
+        shared = [r for r in part if second[r["file"]]["main"] == r["label"]]
+        out[half] = {
+            "logs": len(part),
+            "experts_agree": len(shared),
+            "kb_matches_either": sum(r["kb"] in (r["label"], second[r["file"]]["main"]) for r in part),
+            "kb_on_shared": sum(r["kb"] == r["label"] for r in shared),
+        }
+    return out
+
+
 def evaluate(processes: bool = False) -> tuple[list[dict], dict]:
     labels = load_labels()
     run = diagnose_in_a_process if processes else diagnose_in_process
@@ -234,6 +261,14 @@ def main() -> None:
                 f"validation stopped improving: {s['train_longer_when_val_stopped']}; without validation: "
                 f"{s['train_longer_without_val']}"
             )
+    print()
+    for half, s in labeller_agreement(rows, load_second_labels()).items():
+        n, shared = s["logs"], s["experts_agree"]
+        print(
+            f"second expert {half:<8} the two experts agree on {shared}/{n} = {shared / n:.0%}; kb's main reading is "
+            f"either expert's on {s['kb_matches_either']}/{n} = {s['kb_matches_either'] / n:.0%}; where they agree, "
+            f"kb agrees on {s['kb_on_shared']}/{shared} = {s['kb_on_shared'] / shared:.0%}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """kb explain on the real training scripts of tests/data/real-scripts, against their blind labels: knob precision and
-recall, mistakes found, false alarms and unlabelled minor points, per half (dev / held-out, split by repository) and per framework; and the
-time to explain a 1,000-line script.
+recall, mistakes found, false alarms and unlabelled minor points, per half (dev / held-out, split by repository)
+and per framework; and the time to explain a 1,000-line script.
 
     python benchmarks/explain_eval.py            # the table and the timing
     python benchmarks/explain_eval.py --details  # also what the dev half missed or found unlabelled
@@ -82,7 +82,8 @@ def main() -> None:
             print(
                 f"{name:<9} {framework:<11} {tally.files:>5} {tally.labels:>6} {tally.precision:>9.3f} "
                 f"{tally.recall:>7.3f} {tally.recall_with_page:>6.3f} "
-                f"{f'{tally.mistake_labels_found}/{tally.mistake_labels}':>9} {tally.false_alarm_count:>12} {len(tally.minor_unlabelled):>5} "
+                f"{f'{tally.mistake_labels_found}/{tally.mistake_labels}':>9} {tally.false_alarm_count:>12} "
+                f"{len(tally.minor_unlabelled):>5} "
                 f"{f'{tally.start_agreed}/{tally.start_labels}':>6}"
             )
     if args.details:

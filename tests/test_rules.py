@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,20 @@ def test_not_decreasing_at_chance():
     findings, _ = run(np.log(10) + 0.01 * rng.standard_normal(40))
     stuck = [f for f in findings if f.id == "not-decreasing"]
     assert stuck and stuck[0].data["chance_classes"] == 10
+
+
+def test_a_loss_that_fell_and_flattened_near_some_ln_c_above_ln_4_is_not_called_chance():
+    """Between ln(5) and ln(10) the 2% bands of neighbouring C cover most losses, so a language model's loss that
+    fell from 2.6 and flattened at 1.97 (within 2% of ln 7) is no sign of 7 classes; a loss flat at ln 2 still is
+    (per-step logs: the first value is the loss at initialization and votes too)."""
+    steps = np.arange(5, 2180, 5, dtype=float)
+    lm = 1.97 + 0.6 * np.exp(-steps / 150) + 0.004 * np.sin(steps)
+    findings, _ = run(lm, x=steps, x_name="step")
+    assert not any((f.data or {}).get("chance_classes") for f in findings)
+    rng = np.random.default_rng(1)
+    binary = np.r_[np.linspace(0.9, 0.70, 40), math.log(2) + 0.002 * rng.standard_normal(len(steps) - 40)]
+    findings, _ = run(binary, x=steps, x_name="step")
+    assert any((f.data or {}).get("chance_classes") == 2 for f in findings)
 
 
 def test_spike_on_a_smooth_curve():

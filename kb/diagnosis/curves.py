@@ -158,11 +158,12 @@ def slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def guess_classes(curves, classes: int | None, first_is_init: bool = True) -> int | None:
-    """C when the signs say a classifier predicts about uniform probabilities, a cross-entropy of ln(C): a value
-    within 2% of ln(C) votes for C, and two votes decide. A curve that ends flat there (its last quarter moving
-    less than 5%) and a per-step log's first value (the loss at initialization) count two; an epoch-averaged first
-    value counts one, since an epoch of learning can leave it near some ln(C) by chance (and a falling curve's
-    end passing ln(C) counts nothing). Between two C with the same weight, the one more signs agree on wins."""
+    """C when the signs say a classifier predicts about uniform probabilities, a cross-entropy of ln(C): a value within
+    2% of ln(C) votes for C, and two votes decide. A curve that ends flat there (its last quarter moving less than
+    5%) and a per-step log's first value (the loss at initialization) count two (a flat end above ln(4) counts one:
+    see below); an epoch-averaged first value counts one, since an epoch of learning can leave it near some ln(C) by
+    chance (and a falling curve's end passing ln(C) counts nothing). Between two C with the same weight, the one
+    more signs agree on wins."""
     if classes:
         return classes
     votes: dict[int, tuple[int, int]] = {}  # C -> (weight, number of signs)
@@ -181,7 +182,10 @@ def guess_classes(curves, classes: int | None, first_is_init: bool = True) -> in
             k = max(3, len(c) // 4)
             level = float(np.median(c.y[-k:]))
             if abs(slope_t(c.x[-k:], c.y[-k:])[0]) * float(np.ptp(c.x[-k:])) <= CHANCE_BAND * abs(level):
-                vote(level, 2)
+                # Above ln(4) the bands of neighbouring C overlap most of the range (about 60% of the losses from
+                # 1.58 to 2.35 lie within 2% of some ln(C), C = 5..10), so a flat end there is weak evidence on
+                # its own (a language model ending at 1.97 is not 7 classes): it needs a second sign.
+                vote(level, 2 if level < math.log(4.5) else 1)
     agreed = [k for k, (weight, _) in votes.items() if weight >= 2]
     return max(agreed, key=lambda k: (*votes[k], -k)) if agreed else None  # ties: the C more signs agree on
 
