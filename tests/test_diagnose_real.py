@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 # is where they were designed; the held-out half was only measured). A change that loses agreement fails here.
 # Batch 1 (40 logs): dev 19/20, held-out 16/20; batch 2 (20 logs, added later): dev 7/10, held-out 5/10;
 # batch 3 (14 logs, added last): dev 1/4, held-out 4/10.
-AGREEMENT = {"dev": 27, "held-out": 25}
+AGREEMENT = {"dev": 28, "held-out": 25}
 
 
 @pytest.fixture(scope="module")
@@ -99,4 +99,4 @@ def test_the_two_experts_agree_more_often_than_kb_does(evaluation):
     rows, _ = evaluation
     agreement = diagnose_eval.labeller_agreement(rows, diagnose_eval.load_second_labels())
     assert agreement["all"]["experts_agree"] == 59
-    assert agreement["dev"]["kb_on_shared"] >= 22 and agreement["held-out"]["kb_on_shared"] >= 21
+    assert agreement["dev"]["kb_on_shared"] >= 23 and agreement["held-out"]["kb_on_shared"] >= 21

@@ -59,6 +59,17 @@ def test_labels_name_pages_that_exist_and_cover_both_answerable_and_not():
         assert answerable >= 300 and len(rows) - answerable >= 150  # both kinds, enough to measure
 
 
+def test_the_second_labelling_is_blind_dev_only_and_names_pages_that_exist():
+    """tests/eval/real-second.yaml (benchmarks/real_second.py): 200 dev questions labelled again, blind."""
+    second = yaml.safe_load((REAL.parent / "real-second.yaml").read_text(encoding="utf-8"))
+    by_id = {e["id"]: e for e in ENTRIES}
+    slugs = set(load_library([(builtin_concepts_dir(), "built-in")]).pages)
+    assert len(second) == len({e["id"] for e in second}) == 200
+    assert all(by_id[e["id"]]["half"] == "dev" for e in second)  # held-out questions are shown to no one
+    assert all(e["best"] in slugs | {"none"} and set(e["also"]) <= slugs for e in second)
+    assert {e["confidence"] for e in second} <= {"high", "medium", "low"}
+
+
 # Measured with `python benchmarks/real_eval.py` (calibrated, kb's default); the bars sit a little below, so a
 # change that makes real questions worse fails here even if the self-written sets do not move.
 @pytest.mark.parametrize(

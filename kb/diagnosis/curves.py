@@ -13,6 +13,7 @@ from ..shapes import number as _num
 from .logs import MIN_POINTS, Series, TrainingLog
 
 CHANCE_GUESS = 0.02  # chance level ln(C) is assumed when the first logged loss is within 2% of ln(C), C = 2..10
+CHANCE_SAT = 2 / 3  # ... and a flat end there counts fully when the curve sat within that 2% for 2/3 of its points
 
 CHANCE_BAND = 0.05  # "at chance": the best smoothed loss never gets more than 5% below ln(C)
 
@@ -159,33 +160,37 @@ def slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 def guess_classes(curves, classes: int | None, first_is_init: bool = True) -> int | None:
     """C when the signs say a classifier predicts about uniform probabilities, a cross-entropy of ln(C): a value within
-    2% of ln(C) votes for C, and two votes decide. A curve that ends flat there (its last quarter moving less than
-    5%) and a per-step log's first value (the loss at initialization) count two (a flat end above ln(4) counts one:
-    see below); an epoch-averaged first value counts one, since an epoch of learning can leave it near some ln(C) by
-    chance (and a falling curve's end passing ln(C) counts nothing). Between two C with the same weight, the one
-    more signs agree on wins."""
+    2% of ln(C) votes for C, and two votes decide. A per-step log's first value (the loss at initialization) counts
+    two; an epoch-averaged first value counts one, since an epoch of learning can leave it near some ln(C) by
+    chance. A curve that ends flat there (its last quarter moving less than 5%) counts two when it sat there for
+    most of the run (two thirds of its points within the 2%), else one: a classifier at chance sits at ln(C), while
+    a loss that fell slowly and flattened passes near some ln(C) by coincidence (the 2% bands around ln 5 .. ln 10
+    cover about 60% of the losses between them; a language model's loss flattening at 1.97 is not 7 classes). A
+    falling curve's end passing ln(C) counts nothing. Between two C with the same weight, the one more signs agree
+    on wins."""
     if classes:
         return classes
     votes: dict[int, tuple[int, int]] = {}  # C -> (weight, number of signs)
 
-    def vote(level: float, weight: int) -> None:
+    def vote(level: float, weight, c: Curve) -> None:
         for k in range(2, 11):
-            if abs(level - math.log(k)) <= CHANCE_GUESS * math.log(k):
+            band = CHANCE_GUESS * math.log(k)
+            if abs(level - math.log(k)) <= band:
                 w, n = votes.get(k, (0, 0))
-                votes[k] = (w + weight, n + 1)
+                votes[k] = (w + (weight(k, band, c) if callable(weight) else weight), n + 1)
+
+    def sat_there(k: int, band: float, c: Curve) -> int:
+        return 2 if float(np.mean(np.abs(c.y - math.log(k)) <= band)) >= CHANCE_SAT else 1
 
     for c in curves:
         if c is None or not len(c):
             continue
-        vote(float(c.y[0]), 2 if first_is_init else 1)
+        vote(float(c.y[0]), 2 if first_is_init else 1, c)
         if len(c) >= 8:
             k = max(3, len(c) // 4)
             level = float(np.median(c.y[-k:]))
             if abs(slope_t(c.x[-k:], c.y[-k:])[0]) * float(np.ptp(c.x[-k:])) <= CHANCE_BAND * abs(level):
-                # Above ln(4) the bands of neighbouring C overlap most of the range (about 60% of the losses from
-                # 1.58 to 2.35 lie within 2% of some ln(C), C = 5..10), so a flat end there is weak evidence on
-                # its own (a language model ending at 1.97 is not 7 classes): it needs a second sign.
-                vote(level, 2 if level < math.log(4.5) else 1)
+                vote(level, sat_there, c)
     agreed = [k for k, (weight, _) in votes.items() if weight >= 2]
     return max(agreed, key=lambda k: (*votes[k], -k)) if agreed else None  # ties: the C more signs agree on
 
