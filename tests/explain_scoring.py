@@ -49,6 +49,20 @@ DEV_REPOS |= {
     "TSTB-dev/Group-Ensemble",  # the fifth batch: plain PyTorch loops
     "youngerous/uda",
 }
+# The seventh batch (2026-12-07, second session), dev, decided before kb explain was run on it (the sixth, and the
+# eighth collected beside this one, are held out).
+DEV_REPOS |= {
+    "BIGBALLON/cifar-10-cnn",
+    "Bjarten/early-stopping-pytorch",
+    "Hvass-Labs/TensorFlow-Tutorials",
+    "asteroid-team/asteroid",
+    "bentrevett/pytorch-sentiment-analysis",
+    "databrickslabs/dolly",
+    "dipanjanS/practical-machine-learning-with-python",
+    "ethanhe42/pytorch-lightning-GPT",
+    "jankrepl/mildlyoverfitted",
+    "lucidrains/vit-pytorch",
+}
 
 
 def load_labels() -> list[dict]:

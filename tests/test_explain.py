@@ -476,6 +476,21 @@ def test_settings_written_down_for_code_kb_cannot_see_are_reported_where_they_ar
     }  # fmt: skip
 
 
+def test_a_notebook_setting_used_in_a_later_cell_is_reported_where_it_is_used_only():
+    """Notebooks set constants in one cell and use them cells later; the use says "= 64 (cell 1 line 2)", so the
+    definition is not reported a second time (it was, as an unlabelled knob, in two blind-labelled notebooks)."""
+    text = notebook(
+        "import torch\nbatch_size = 64\nepochs = 20\nlr = 3e-5\n",
+        "loader = torch.utils.data.DataLoader(train_set, batch_size=batch_size, shuffle=True)\n",
+        "opt = torch.optim.Adam(model.parameters(), lr=lr)\nfor epoch in range(epochs):\n    train(loader)\n",
+    )
+    knobs = explain_text(text).knobs
+    assert {(k.cell, k.kind) for k in knobs if k.kind in ("batch_size", "epochs", "learning_rate")} == {
+        (2, "batch_size"), (3, "learning_rate"), (3, "epochs"),
+    }  # fmt: skip
+    assert next(k for k in knobs if k.kind == "batch_size").resolved_from == "cell 1 line 2"
+
+
 def test_gradient_accumulation_as_an_inner_loop_and_a_batch_count_as_the_run_length():
     code = """
     import torch

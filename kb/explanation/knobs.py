@@ -270,8 +270,14 @@ def settings_defined(found: Found) -> None:
 
     def report(kind: str, node: ast.AST, value: ast.AST) -> None:
         cell, where = code.cell_index(node), f"line {node.lineno}"
+        # a knob in the same cell says "line 2"; one in a later notebook cell says "cell 5 line 2"
+        there = where if cell is None else f"cell {cell} {where}"
+
+        def names_it(r: str, place: str) -> bool:
+            return r == place or r.endswith(f" {place}") or r.startswith(f"{place},")
+
         if (cell, node.lineno) in at or any(
-            c == cell and (r == where or r.endswith(f" {where}") or r.startswith(f"{where},")) for c, r in covered
+            (c == cell and names_it(r, where)) or names_it(r, there) for c, r in covered
         ):
             return
         found.add(kind, node, value, framework_of_code(code))
