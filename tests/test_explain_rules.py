@@ -638,6 +638,38 @@ def test_an_unshuffled_random_split_is_a_minor_point_that_says_why():
     assert plain.severity == "likely" and "stored in order" in plain.why
 
 
+def test_a_single_prediction_outside_no_grad_is_a_minor_point_and_an_evaluation_loop_is_not():
+    """bentrevett/pytorch-sentiment-analysis-style: predict() on one sentence, called twice at the top level, builds
+    one small graph each time (blind labellers flagged some such cases, not others): a minor point. The same
+    forward in a loop over data, or a predict() called from a loop, stays a likely mistake."""
+    once = (
+        HEAD
+        + MODEL
+        + """
+def predict(text):
+    ids = torch.tensor(tokenize(text)).unsqueeze(0)
+    return model(ids).softmax(-1)
+
+model.eval()
+predict("This film is terrible!")
+predict("This film is great!")
+"""
+    )
+    (point,) = [m for m in explain_text(once).mistakes if m.id == "missing-no-grad"]
+    assert point.severity == "minor" and "single prediction" in point.title
+    looped = (
+        once
+        + """
+for text in reviews:
+    predict(text)
+"""
+    )
+    (likely,) = [m for m in explain_text(looped).mistakes if m.id == "missing-no-grad"]
+    assert likely.severity == "likely"
+    (evaluation,) = [m for m in explain_text(HEAD + NO_GRAD_FIRES["evaluate() without no_grad"]).mistakes]
+    assert evaluation.severity == "likely"
+
+
 # ---------------------------------------------------------------- real-world examples
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.py"))

@@ -8,8 +8,9 @@ Each rule fires only on what the code itself shows, and says where (line), why i
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
-from .code import Code, role_of, words
+from .code import FUNCTIONS, Code, role_of, words
 from .findings import Mistake
 from .knobs_torch import DROPOUTS, NORMS
 from .objects import PRETRAINED, Objects
@@ -139,7 +140,28 @@ def missing_no_grad(code: Code, objects: Objects) -> list[Mistake]:
         )
         title = "Evaluation builds the autograd graph"
         found.append(mistake(code, "missing-no-grad", title, block, block, evidence, why))
+        if _single_pass(code, block, forwards):
+            # one prediction (a predict() helper called once, a look at ten test images): one graph, freed at
+            # once; the cost is in evaluation loops. Blind labellers flagged some such cases, not others: minor.
+            found[-1] = replace(
+                found[-1],
+                title="A single prediction builds the autograd graph",
+                why="one forward pass outside torch.no_grad() builds a graph that is freed at once, so little is lost "
+                "here; in a loop over data it makes evaluation slower and much hungrier for memory: wrap prediction "
+                "code in `with torch.no_grad():` as a habit",
+                severity="minor",
+            )
     return found
+
+
+def _single_pass(code: Code, block: ast.AST, forwards: list[ast.Call]) -> bool:
+    """The forward passes run once: no loop around them in their function, and a function block is not called
+    from inside a loop."""
+    if isinstance(block, (ast.For, ast.AsyncFor, ast.While)) or any(code.loops_of(f) for f in forwards):
+        return False
+    if isinstance(block, FUNCTIONS):
+        return not any(code.loops_of(caller) for caller in code.callers(block))
+    return True
 
 
 def _has_mode_dependent_layers(code: Code) -> bool:
