@@ -476,6 +476,30 @@ def test_settings_written_down_for_code_kb_cannot_see_are_reported_where_they_ar
     }  # fmt: skip
 
 
+def test_dropout_written_gpt_style_in_a_settings_dict_and_inputs_standardized_by_hand():
+    """minGPT / GPT-2 config names (`resid_pdrop`), a `dict(...)` of settings and a `kwargs["dropout"] = 0.1` entry
+    handed to a model defined elsewhere; and `(x - mean) / std` written out (seventh blind batch)."""
+    code = """
+    import torch
+    extra = {}
+    extra.update(dict(embd_pdrop=0.1, resid_pdrop=0.1))
+    extra["dropout"] = 0.2
+    model = GPT(**extra)
+    mean, std = [125.3, 122.9, 113.8], [62.9, 62.0, 66.7]
+    for i in range(3):
+        x_train[:, :, :, i] = (x_train[:, :, :, i] - mean[i]) / std[i]
+    """
+    assert {(4, "dropout"), (5, "dropout"), (9, "input_normalization")} <= found(code)
+    quiet = """
+    import torch
+    settings = {}
+    settings["dropout"] = 0.2
+    p = settings["dropout"]
+    delta = (x - previous) / 2
+    """
+    assert found(quiet) == set()  # read back where it is used; a difference halved is no normalization
+
+
 def test_a_notebook_setting_used_in_a_later_cell_is_reported_where_it_is_used_only():
     """Notebooks set constants in one cell and use them cells later; the use says "= 64 (cell 1 line 2)", so the
     definition is not reported a second time (it was, as an unlabelled knob, in two blind-labelled notebooks)."""

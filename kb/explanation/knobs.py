@@ -132,6 +132,8 @@ def is_dropout_keyword(name: str) -> bool:
     lowered = name.lower()
     if lowered == "drop_rate" or lowered.endswith("_drop_rate"):  # timm's and many GPT configs' name for it
         return True
+    if lowered.endswith("pdrop"):  # GPT-2's and minGPT's config names: embd_pdrop, resid_pdrop, attn_pdrop
+        return True
     return "dropout" in lowered and not lowered.endswith("_layer")
 
 
@@ -266,6 +268,11 @@ def settings_defined(found: Found) -> None:
     # keys and attributes the file reads back itself (`settings["lr"]`, `hyp['opt']['lr']`, `config.lr`): the
     # setting reaches kb where it is used, so the definition is not reported a second time
     read = {n.slice.value for n in code.nodes[ast.Subscript] if isinstance(n.slice, ast.Constant)}
+    read_back = {
+        n.slice.value
+        for n in code.nodes[ast.Subscript]
+        if isinstance(n.slice, ast.Constant) and isinstance(n.ctx, ast.Load)
+    }
     read |= {n.attr for n in code.nodes[ast.Attribute] if isinstance(n.ctx, ast.Load)}
 
     def report(kind: str, node: ast.AST, value: ast.AST) -> None:
@@ -289,6 +296,12 @@ def settings_defined(found: Found) -> None:
             continue
         target = targets[0]
         name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else None
+        if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+            key = target.slice.value  # `extra_kwargs["dropout"] = 0.1`: an entry of a settings dict
+            literal = isinstance(assign.value, (ast.Constant, ast.UnaryOp))  # `group["lr"] = lr` is a schedule
+            if isinstance(key, str) and literal and key not in read_back and keyword_kind(key) is not None:
+                report(keyword_kind(key), assign, assign.value)
+            continue
         if isinstance(target, ast.Name) and code.function_of(assign) is not None:
             continue  # a local of a function: read where the function is called, not here
         if isinstance(target, ast.Attribute) and name in read:
@@ -304,6 +317,15 @@ def settings_defined(found: Found) -> None:
                 kind = keyword_kind(key.value)
                 if kind is not None:
                     report(kind, key, value)
+    for call in code.calls:  # the same table written `dict(embd_pdrop=0.1, ...)`
+        if not (isinstance(call.func, ast.Name) and call.func.id == "dict"):
+            continue
+        for keyword in call.keywords:
+            literal = isinstance(keyword.value, (ast.Constant, ast.UnaryOp))  # a name: its definition is reported
+            if keyword.arg and keyword.arg not in read and literal and code.number(keyword.value) is not None:
+                kind = keyword_kind(keyword.arg)
+                if kind is not None:
+                    report(kind, keyword, keyword.value)
 
 
 def framework_of_code(code: Code) -> str:

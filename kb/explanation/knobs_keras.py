@@ -194,13 +194,23 @@ def _divides_by_255(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value in (255, 255.0)
 
 
+def _standardizes(code, node: ast.AST) -> bool:
+    """`(x - mean[i]) / std[i]`, `(X - X.mean(0)) / X.std(0)`: inputs standardized by hand."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Sub)):
+        return False
+    return "mean" in words(code.text(node.left.right, 200)) and {"std", "stddev", "sigma"} & set(
+        words(code.text(node.right, 200))
+    )
+
+
 def pixel_scaling(found: Found) -> None:
-    """`x_train /= 255`, `images / 255.0`: pixels brought to [0, 1] (one knob per statement)."""
+    """`x_train /= 255`, `images / 255.0`: pixels brought to [0, 1]; `(x - mean) / std`: inputs standardized by hand
+    (one knob per statement)."""
     code = found.code
     seen = set()
     for node in code.nodes[ast.AugAssign] + code.nodes[ast.BinOp]:
         divisor = node.value if isinstance(node, ast.AugAssign) else node.right
-        if not isinstance(node.op, ast.Div) or not _divides_by_255(divisor):
+        if not isinstance(node.op, ast.Div) or not (_divides_by_255(divisor) or _standardizes(code, node)):
             continue
         if isinstance(node, ast.BinOp) and isinstance(node.left, ast.Constant):
             continue  # 1./255: a factor handed to Rescaling or rescale=, reported there
