@@ -171,6 +171,21 @@ def test_train_and_val_lines_without_a_role_on_each_key(tmp_path):
     assert list(log.val.x) == [1, 2, 3]
 
 
+def test_one_print_statement_for_train_and_eval_told_apart_by_a_header_line(tmp_path):
+    """AIHHU/PaddleCIFAR10-style: "epoch: e, loss is: x" printed for training and, after a "testing in eval
+    mode..." line, for evaluation; the header makes the next line validation's, and only the next."""
+    text = "".join(
+        f"epoch: {e},  loss is: {1 / e:.3f}, acc is: {0.5 + e / 20:.3f}\ntesting in eval mode...\n"
+        f"epoch: {e},  loss is: {1.2 / e:.3f}, acc is: {0.5 + e / 25:.3f}\nNow continue training...\n"
+        for e in range(1, 5)
+    )
+    log = text_log(tmp_path, text)
+    assert (log.train.name, log.val.name) == ("loss_is", "val_loss_is")
+    assert list(log.train.y) == [1.0, 0.5, 0.333, 0.25] and list(log.val.y) == [1.2, 0.6, 0.4, 0.3]
+    plain = "Loading the test set\n" + "".join(f"epoch: {e}, loss is: {1 / e:.3f}\n" for e in range(1, 5))
+    assert list(text_log(tmp_path, plain, "plain.log").train.y[:2]) == [1.0, 0.5]  # not a header: no opening word
+
+
 def test_pipe_tables_and_key_value_pairs(tmp_path):
     table = "".join(f"epoch {e} | loss {1 / e:.3f} | acc {0.5 + e / 20:.2f}\n" for e in range(1, 6))
     assert list(text_log(tmp_path, table).train.y[:2]) == [1.0, 0.5]

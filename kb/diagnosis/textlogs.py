@@ -227,10 +227,16 @@ def read_text(text: str, fmt: str = "text log") -> Table | None:
     epochs_seen: dict[tuple, set] = {}
     epoch = step = None
     reader = LineReader()
+    section = None  # "val" after a header like "testing in eval mode...": the next metric line is validation's
     for number, piece in _physical_pieces(text):
         if not any(c.isdigit() for c in piece):
+            section = _section_header(piece) or section
             continue
         line = reader.read(number, piece)
+        if section and line.metrics:
+            if section == "val" and not any(set(name.split("_")) & ROLE_WORDS for name in line.metrics):
+                line.metrics = {f"val_{name}": value for name, value in line.metrics.items()}
+            section = None
         if not line.metrics:
             if line.epoch is not None:  # an "Epoch 3/10" header: the rows below belong to it
                 epoch = line.epoch
@@ -269,6 +275,18 @@ def read_text(text: str, fmt: str = "text log") -> Table | None:
         counters = {k: v for k, v in (("epoch", line.epoch), ("step", line.step)) if v is not None}
         builder.add({**counters, **line.metrics}, line.number)
     return builder.table(fmt, used=_describe(rows))
+
+
+SECTION_WORD = re.compile(r"[a-z]+")
+VAL_HEADER_WORDS = {"test", "testing", "eval", "evaluating", "evaluation", "valid", "validating", "validation", "val"}
+
+
+def _section_header(piece: str) -> str | None:
+    """A short line without numbers that opens with validation ("testing in eval mode...", "Validating:",
+    "Evaluation"), for logs that print training and validation with one print statement ("Loading the test set"
+    does not count: it does not open with the word)."""
+    words = SECTION_WORD.findall(piece.lower())
+    return "val" if words and len(words) <= 8 and words[0] in VAL_HEADER_WORDS else None
 
 
 def _last_refresh_per_bar(rows: list[Line]) -> list[Line]:
