@@ -500,6 +500,20 @@ def test_dropout_written_gpt_style_in_a_settings_dict_and_inputs_standardized_by
     assert found(quiet) == set()  # read back where it is used; a difference halved is no normalization
 
 
+def test_a_loader_factory_s_settings_are_reported_where_the_training_loader_is_made():
+    """bentrevett/pytorch-sentiment-analysis-style: the batch size and shuffling are decided by the caller."""
+    code = """
+    import torch
+    def get_data_loader(dataset, batch_size, pad_index, shuffle=False):
+        return torch.utils.data.DataLoader(dataset=dataset, batch_size=batch_size, shuffle=shuffle)
+    batch_size = 512
+    train_data_loader = get_data_loader(train_data, batch_size, pad_index, shuffle=True)
+    valid_data_loader = get_data_loader(valid_data, batch_size, pad_index)
+    """
+    assert {(k.line, k.kind) for k in explain(code).knobs} == {(6, "batch_size"), (6, "shuffle")}
+    assert knob(code, "batch_size").resolved == "512"
+
+
 def test_a_notebook_setting_used_in_a_later_cell_is_reported_where_it_is_used_only():
     """Notebooks set constants in one cell and use them cells later; the use says "= 64 (cell 1 line 2)", so the
     definition is not reported a second time (it was, as an unlabelled knob, in two blind-labelled notebooks)."""
