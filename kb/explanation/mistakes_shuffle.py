@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from .code import Code, words
 from .findings import Mistake
-from .knobs_torch import loader_role
+from .knobs_loaders import loader_role
 from .mistakes import mistake, where
 from .objects import Objects
 
