@@ -27,7 +27,7 @@ from explain_eval import long_script  # noqa: E402
 # seventh batch of 10 (dev) was added to the dev half.
 FLOOR = {
     "dev": {"precision": 0.967, "recall": 0.951, "mistakes_found": 12, "false_alarms": 2},
-    "held-out": {"precision": 0.899, "recall": 0.898, "mistakes_found": 3, "false_alarms": 6},
+    "held-out": {"precision": 0.899, "recall": 0.898, "mistakes_found": 3, "false_alarms": 3},
 }
 
 

@@ -670,6 +670,27 @@ for text in reviews:
     assert evaluation.severity == "likely"
 
 
+def test_a_tokenizer_is_no_model_and_the_hf_trainer_s_evaluate_leaves_the_model_in_eval_mode():
+    """Found by adjudicating held-out false alarms (benchmarks/RESULTS.md): `tokenizer(test_texts)` was taken for a
+    model run on test data, and predict() after trainer.evaluate() for evaluation in training mode."""
+    code = """
+import torch
+from transformers import AutoTokenizer, AutoModelForSequenceClassification, Trainer
+tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")
+model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=3)
+test_encodings = tokenizer(test_texts, truncation=True, padding=True)
+trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds)
+trainer.train()
+trainer.evaluate()
+def predict(text):
+    with torch.no_grad():
+        return model(**tokenizer(text, return_tensors="pt")).logits.softmax(-1)
+"""
+    assert [m.id for m in explain_text(code).mistakes] == []
+    without_evaluate = code.replace("trainer.evaluate()\n", "")
+    assert [m.id for m in explain_text(without_evaluate).mistakes] == ["missing-eval-mode"]
+
+
 # ---------------------------------------------------------------- real-world examples
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.py"))

@@ -180,6 +180,8 @@ def missing_eval_mode(code: Code, objects: Objects) -> list[Mistake]:
     switched = any(
         code.method(c) == "eval"
         or (code.method(c) == "train" and c.args and isinstance(c.args[0], ast.Constant) and c.args[0].value is False)
+        # the Hugging Face Trainer's evaluation loop calls model.eval() and leaves the model so
+        or (code.method(c) in ("evaluate", "predict") and code.receiver(c) in objects.hf_trainers)
         for c in code.calls
     )
     if switched or not _has_mode_dependent_layers(code):

@@ -16,6 +16,9 @@ MODEL_METHODS = {"train", "eval", "parameters", "zero_grad", "state_dict", "load
 MODEL_METHODS |= {"cuda", "to", "apply", "half", "modules", "children", "requires_grad_"}
 NOT_MODELS = {"optimizer", "optim", "opt", "scheduler", "sched", "criterion", "loss", "tensor", "input", "data"}
 NOT_MODELS |= {"x", "y", "batch", "target", "targets", "labels", "inputs", "images", "device", "torch", "np"}
+# what a pretrained-model library also builds, and is no network: `tokenizer = AutoTokenizer.from_pretrained(...)`
+NOT_MODELS |= {"tokenizer", "tokenizers", "processor", "extractor", "collator", "config"}
+NOT_NETWORKS = ("Tokenizer", "Processor", "FeatureExtractor", "Config", "Collator")
 PROBABILITY_FUNCTIONS = {"softmax": "softmax", "sigmoid": "sigmoid", "Softmax": "softmax", "Sigmoid": "sigmoid"}
 PRETRAINED = ("torchvision.models.", "timm.", "transformers.")
 
@@ -70,6 +73,16 @@ class Objects:
     def losses(self) -> dict[str, ast.Call]:
         return self._built_by(lambda c: self._name(c) in LOSSES)
 
+    @cached_property
+    def hf_trainers(self) -> dict[str, ast.Call]:
+        """`trainer = Trainer(...)` / `SFTTrainer(...)` from transformers or TRL."""
+        return self._built_by(
+            lambda c: (
+                self.code.qualname(c.func).startswith(("transformers.", "trl."))
+                and self.code.qualname(c.func).endswith("Trainer")
+            )
+        )
+
     def is_optimizer(self, text: str) -> bool:
         return text in self.optimizers or any(w.startswith("optim") or w == "opt" for w in words(text))
 
@@ -91,7 +104,10 @@ class Objects:
         built = self._built_by(
             lambda c: (
                 self._name(c) in classes
-                or code.qualname(c.func).startswith(PRETRAINED)
+                or (
+                    code.qualname(c.func).startswith(PRETRAINED)
+                    and not any(n in code.qualname(c.func) for n in NOT_NETWORKS)
+                )
                 or code.qualname(c.func) == "torch.nn.Sequential"
             )
         )
