@@ -8,7 +8,7 @@ its main finding matches the label's `main` and none of the advice it gives is i
 batch is split by repository into a dev half (rules are designed and tuned on it) and a held-out half (only
 measured); the later batches arrived after the rules were written and were measured once before any change.
 
-labels-second.yaml is a second expert's blind reading of the first three batches (74 logs): the benchmark also prints how often the two
+labels-second.yaml is a second expert's blind reading of every log: the benchmark also prints how often the two
 experts agree on the main reading (the ceiling for any agreement figure), and how often kb agrees where they do.
 
 It also counts "train longer" verdicts on runs whose validation stopped improving (the labels that call
@@ -218,7 +218,7 @@ def labeller_agreement(rows: list[dict], second: dict[str, dict]) -> dict:
     """Per half: how often the two experts name the same main reading (the ceiling any rule set can be held to),
     how often kb's main reading is either expert's, and how often it is the one both share where they agree."""
     out = {}
-    rows = [r for r in rows if r["file"] in second]  # the logs both experts read (batches 1-3)
+    rows = [r for r in rows if r["file"] in second]  # the logs both experts read
     for half in ("dev", "held-out", "all"):
         part = [r for r in rows if half in ("all", r["half"])]
         shared = [r for r in part if second[r["file"]]["main"] == r["label"]]
