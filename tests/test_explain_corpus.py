@@ -26,7 +26,7 @@ from explain_eval import long_script  # noqa: E402
 # written (13 files), then grew by blind batches of 11, 12 and 10 (2026-12-07), which are only measured; a
 # seventh batch of 10 (dev) was added to the dev half.
 FLOOR = {
-    "dev": {"precision": 0.967, "recall": 0.951, "mistakes_found": 12, "false_alarms": 2},
+    "dev": {"precision": 0.967, "recall": 0.951, "mistakes_found": 12, "false_alarms": 0},
     "held-out": {"precision": 0.899, "recall": 0.898, "mistakes_found": 3, "false_alarms": 3},
 }
 

@@ -670,6 +670,22 @@ for text in reviews:
     assert evaluation.severity == "likely"
 
 
+def test_an_unshuffled_loader_over_a_dataset_kb_cannot_see_is_a_minor_point():
+    """davidguzmanr/siamese-neural-networks- and ethanhe42/pytorch-lightning-GPT-style: the dataset class lives in
+    another file of the project and may draw its samples at random (both did); a torchvision dataset or a class of
+    this file is judged as before."""
+    unseen = (
+        HEAD + "from dataset.pairs import OmniglotPairs\ntrain_loader = DataLoader(OmniglotPairs(n_pairs=200_000))\n"
+    )
+    (point,) = explain_text(unseen).mistakes
+    assert point.severity == "minor" and "OmniglotPairs" in point.title and "cannot see" in point.why
+    via_module = HEAD + "from lightning_gpt import data\ntrain_ds = data.CharDataset(text, 128)\n"
+    (point,) = explain_text(via_module + "train_loader = DataLoader(train_ds, batch_size=64)\n").mistakes
+    assert point.severity == "minor"
+    known = HEAD + "from torchvision.datasets import MNIST\ntrain_loader = DataLoader(MNIST('data', train=True))\n"
+    assert [m.severity for m in explain_text(known).mistakes] == ["likely"]
+
+
 def test_a_tokenizer_is_no_model_and_the_hf_trainer_s_evaluate_leaves_the_model_in_eval_mode():
     """Found by adjudicating held-out false alarms (benchmarks/RESULTS.md): `tokenizer(test_texts)` was taken for a
     model run on test data, and predict() after trainer.evaluate() for evaluation in training mode."""

@@ -53,6 +53,31 @@ def _split_at_random(code: Code, dataset: ast.AST | None) -> bool:
     return False
 
 
+# Libraries whose datasets kb knows to return items in their stored order (a dataset class from anywhere else in
+# the project is code kb cannot see: it may well draw its samples at random).
+KNOWN_DATA_LIBRARIES = {"torch", "torchvision", "torchaudio", "torchtext", "datasets", "transformers", "sklearn"}
+KNOWN_DATA_LIBRARIES |= {"tensorflow", "keras", "numpy", "pandas", "torch_geometric", "monai", "timm"}
+
+
+def _unseen_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> str | None:
+    """The name of the dataset's class when it comes from a module of the project that kb cannot read
+    (`from dataset.dataset_pairs import OmniglotPairs`, `data.CharDataset(text, 128)`), else None."""
+    built = code.assignment(dataset.id, at) if isinstance(dataset, ast.Name) else dataset
+    if not isinstance(built, ast.Call):
+        return None
+    name = code.qualname(built.func)
+    short = name.split(".")[-1]
+    if not short[:1].isupper() or any(
+        getattr(d, "name", None) == short for d in code.nodes[ast.ClassDef] + code.nodes[ast.FunctionDef]
+    ):
+        return None  # a function's result, or a class of this file: kb reads it
+    head = built.func
+    while isinstance(head, ast.Attribute):
+        head = head.value
+    imported = isinstance(head, ast.Name) and head.id in code.imports
+    return short if imported and name.split(".")[0] not in KNOWN_DATA_LIBRARIES else None
+
+
 def _samples_at_random(code: Code, getitem: ast.FunctionDef) -> bool:
     """__getitem__ ignores the index it is given and draws its sample at random (a random flip beside a used index
     is augmentation, not sampling)."""
@@ -112,6 +137,18 @@ def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
             continue
         said = "shuffle=False" if shuffle is not None else "no shuffle=True (the default is False)"
         evidence = f"the training loader {code.text(call, 60)} on {where(code, call)} has {said}"
+        unseen = _unseen_dataset(code, dataset, call)
+        if unseen is not None:
+            # kb cannot see the class: it may return items in their stored order, or draw them at random
+            why = (
+                f"kb cannot see {unseen} (imported from the project): if it returns items in a stored order (by "
+                f"class, date or source), batches are of one kind and updates are biased, so pass shuffle=True; "
+                f"if it draws its samples at random itself, this is fine"
+            )
+            title = f"The training DataLoader does not shuffle ({unseen} is defined in another file)"
+            point = mistake(code, "train-loader-no-shuffle", title, call, call, evidence, why)
+            found.append(replace(point, severity="minor"))
+            continue
         if _split_at_random(code, dataset):
             # random_split permuted the data once, so batches are already mixed: the bias the rule is about (data
             # stored in order, batches of one kind) is gone, and only the per-epoch reshuffle is missing. Blind
