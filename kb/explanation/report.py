@@ -108,7 +108,7 @@ def explanation_text(explanation: Explanation) -> str:
     else:
         lines += ["No likely mistakes found.", ""]
     if explanation.minor_points:
-        lines += ["Minor points (the usual practice differs; costs little as it is):", ""]
+        lines += ["Minor points (worth a look: little is lost as it is, or kb cannot see enough to be sure):", ""]
         for number, mistake in enumerate(explanation.minor_points, 1):
             lines += _mistake_lines(number, mistake, explanation) + [""]
     if explanation.start:
