@@ -43,9 +43,9 @@ class Mistake:
     why: str  # why it matters and what to do
     slug: str | None = None
     order: tuple = field(default=(), compare=False, repr=False)
-    # "likely": a bug in most code that has it. "minor": a departure from the usual practice that costs little
-    # (blind reviewers did not call it a mistake, maintainers would still change it): shown apart, and it does
-    # not make `kb explain` exit 1.
+    # "likely": a bug in most code that has it. "minor": worth a look, but little is lost as it is (blind reviewers
+    # did not call it a mistake, maintainers would still change it) or the file does not show enough to be sure
+    # (a dataset class defined elsewhere): shown apart, and it does not make `kb explain` exit 1.
     severity: str = "likely"
 
 
