@@ -63,6 +63,20 @@ DEV_REPOS |= {
     "jankrepl/mildlyoverfitted",
     "lucidrains/vit-pytorch",
 }
+# The tenth batch (2026-12-07, second session): research code and competition solutions, dev, decided before kb
+# explain was run on it (the eleventh, collected beside it, is held out).
+DEV_REPOS |= {
+    "AetherCortex/Llama-X",
+    "akamaster/pytorch_resnet_cifar10",
+    "alexander-rakhlin/CNN-for-Sentence-Classification-in-Keras",
+    "asanakoy/kaggle_carvana_segmentation",
+    "cbaziotis/datastories-semeval2017-task4",
+    "clovaai/CutMix-PyTorch",
+    "declare-lab/flan-alpaca",
+    "hirune924/kaggle-SETI-2ndPlaceSolution",
+    "jeonsworld/ViT-pytorch",
+    "kozodoi/Kaggle_Home_Credit",
+}
 
 
 def load_labels() -> list[dict]:

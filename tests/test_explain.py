@@ -81,7 +81,7 @@ def test_what_is_not_python_is_one_clear_error(text, message):
 
 
 def test_a_python_2_script_has_its_few_bad_lines_blanked_and_reported():
-    code = "import torch\nprint 'hello'\nopt = torch.optim.SGD(params, lr=0.1)\n"
+    code = "import torch\nexec 'x = 1'\nopt = torch.optim.SGD(params, lr=0.1)\n"
     result = explain_text(code)
     assert result.notes == ["line 2 is not Python 3 and was skipped"]
     assert {(k.line, k.kind) for k in result.knobs} == {(3, "optimizer"), (3, "learning_rate")}
@@ -514,6 +514,44 @@ def test_a_loader_factory_s_settings_are_reported_where_the_training_loader_is_m
     assert knob(code, "batch_size").resolved == "512"
 
 
+def test_research_code_s_own_optimizers_schedules_apex_amp_and_mixup():
+    """From the tenth blind batch (research and competition code): an optimizer the project ships itself, a
+    `WarmupCosineSchedule` class of its own, apex amp's loss scaling, and the mixup weight drawn from a Beta."""
+    code = """
+    import numpy as np
+    import torch
+    from apex import amp
+    from utils.radam import RAdam
+    from utils.scheduler import WarmupCosineSchedule
+    optimizer = RAdam(model.parameters(), lr=3e-4)
+    scheduler = WarmupCosineSchedule(optimizer, warmup_steps=500, t_total=10000)
+    model, optimizer = amp.initialize(model, optimizer, opt_level="O2")
+    for x, y in train_loader:
+        lam = np.random.beta(0.4, 0.4)
+        loss = criterion(model(x), y)
+        with amp.scale_loss(loss, optimizer) as scaled_loss:
+            scaled_loss.backward()
+    """
+    assert {
+        (7, "optimizer"), (7, "learning_rate"), (8, "lr_schedule"), (8, "warmup"), (9, "mixed_precision"),
+        (11, "augmentation"), (13, "grad_scaler"),
+    } <= found(code)  # fmt: skip
+    assert knob(code, "optimizer").slug == "adam"
+    not_an_optimizer = "import torch\nfrom utils import Tracker\ntracker = Tracker(model.parameters())\n"
+    assert found(not_an_optimizer) == set()
+
+
+def test_a_python_2_script_is_read_with_its_print_statements_as_expressions():
+    """asanakoy/kaggle_carvana_segmentation-style: 20 `print '...'.format(...)` statements kept kb from reading the
+    file at all ("not Python 3"); they are now read as expressions, line for line, and the knobs are found."""
+    code = "import torch\n" + "".join(f"print 'step {i}', {i}\n" for i in range(20))
+    code += "print >>sys.stderr, 'done'\noptimizer = torch.optim.Adam(model.parameters(), lr=1e-3)\nprint\n"
+    explanation = explain_text(textwrap.dedent(code))
+    assert ("learning_rate", 23) in {(k.kind, k.line) for k in explanation.knobs}
+    assert explanation.notes == ["21 Python 2 print statement(s) read as expressions"]
+    assert explain_text("import torch\nprint (x)\nprint(y)\n").notes == []
+
+
 def test_a_notebook_setting_used_in_a_later_cell_is_reported_where_it_is_used_only():
     """Notebooks set constants in one cell and use them cells later; the use says "= 64 (cell 1 line 2)", so the
     definition is not reported a second time (it was, as an unlabelled knob, in two blind-labelled notebooks)."""
@@ -734,6 +772,6 @@ def test_loss_references_accumulation_lightning_cli_and_hparams_defaults():
 
 
 def test_a_python_2_script_with_many_bad_lines_is_refused_after_a_bounded_number_of_parses():
-    code = "import torch\n" + "print 'step'\n" * 100 + "opt = torch.optim.SGD(params, lr=0.1)\n"
+    code = "import torch\n" + "exec 'step'\n" * 100 + "opt = torch.optim.SGD(params, lr=0.1)\n"
     with pytest.raises(NotPython, match="not Python 3: more than 12 lines do not parse"):
         read_text(code, "old.py")

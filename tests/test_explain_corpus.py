@@ -24,10 +24,10 @@ from explain_eval import long_script  # noqa: E402
 # keep. The dev half is what the rules were developed on (15 files, then 8 config-style scripts, 8 Lightning, HF
 # Trainer and Keras ones, and 2 plain PyTorch loops); the held-out half was measured once after the rules were
 # written (13 files), then grew by blind batches of 11, 12, 10, 10 and 10 (2026-12-07), which are only measured; a
-# seventh batch of 10 (dev) was added to the dev half.
+# seventh and a tenth batch of 10 (dev) were added to the dev half.
 FLOOR = {
-    "dev": {"precision": 0.967, "recall": 0.951, "mistakes_found": 12, "false_alarms": 0},
-    "held-out": {"precision": 0.897, "recall": 0.865, "mistakes_found": 6, "false_alarms": 4},
+    "dev": {"precision": 0.947, "recall": 0.936, "mistakes_found": 14, "false_alarms": 3},
+    "held-out": {"precision": 0.898, "recall": 0.866, "mistakes_found": 6, "false_alarms": 4},
 }
 
 

@@ -59,11 +59,22 @@ def _torch_like(code: Code, call: ast.Call, prefixes: tuple[str, ...]) -> str | 
     return None
 
 
+def _on_parameters(code: Code, call: ast.Call) -> bool:
+    """The call is handed a model's parameters first: `RAdam(model.parameters(), lr=...)` from any module."""
+    first = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "params"), None)
+    return isinstance(first, ast.Call) and code.method(first) in ("parameters", "named_parameters")
+
+
 def optimizer(found: Found, call: ast.Call) -> bool:
     code = found.code
     name = _torch_like(code, call, OPTIMIZER_MODULES)
     if name not in OPTIMIZERS:
-        return False
+        # an optimizer the project ships itself (`from utils.radam import RAdam`): known by name and built on
+        # the model's parameters
+        own = code.qualname(call.func).split(".")[-1]
+        if not (_on_parameters(code, call) and optimizer_page(own) != "learning-rate"):
+            return False
+        name = own
     found.add("optimizer", call, code.text(call.func), "pytorch", optimizer_page(name))
     if len(call.args) > 1 and not any(k.arg == "lr" for k in call.keywords):
         found.add("learning_rate", call.args[1], call.args[1], "pytorch")
@@ -106,9 +117,13 @@ def scheduler(found: Found, call: ast.Call) -> bool:
     if name in SCHEDULERS and ("lr_scheduler" in qualname or qualname == name):
         found.add("lr_schedule", call, code.text(call.func), "pytorch")
         return True
-    if name.endswith(("Scheduler", "LRScheduler")) and call.args and "optim" in code.text(call.args[0], 200):
-        # a schedule class of the project's own, built on the optimizer: `CyclicCosineLRScheduler(optimizer, ...)`
+    if name.endswith(("Scheduler", "Schedule")) and call.args and "optim" in code.text(call.args[0], 200):
+        # a schedule class of the project's own, built on the optimizer: `CyclicCosineLRScheduler(optimizer, ...)`,
+        # `WarmupCosineSchedule(optimizer, warmup_steps=..., t_total=...)`
         found.add("lr_schedule", call, code.text(call.func), "pytorch")
+        warmup = next((k for k in call.keywords if k.arg in ("warmup_steps", "num_warmup_steps", "warmup")), None)
+        if warmup is not None:
+            found.keyword(warmup, "warmup", "pytorch")
         return True
     if name == "EarlyStopping" and "pytorch" in code.frameworks and not qualname.startswith(("keras", "tensorflow")):
         found.add("early_stopping", call, code.text(call), "pytorch")  # a helper class of the project's own
@@ -198,6 +213,8 @@ def precision(found: Found, call: ast.Call) -> bool:
         found.add("grad_scaler", call, code.text(call), "pytorch")
     elif qualname.startswith("apex.amp.initialize"):
         found.add("mixed_precision", call, code.text(call), "pytorch")
+    elif qualname.startswith("apex.amp.scale_loss"):  # `with amp.scale_loss(loss, optimizer) as scaled_loss:`
+        found.add("grad_scaler", call, code.text(call.func), "pytorch")
     elif name in ("half", "bfloat16") and not call.args and not code.is_imported(call.func):
         root = code.receiver(call).split(".")[0].split("(")[0]
         if set(words(root)) & MODEL_WORDS:
@@ -246,7 +263,17 @@ def seeds(found: Found, call: ast.Call) -> bool:
     return False
 
 
-CALLS = [optimizer, scheduler, data_loader, loss, layers, transforms, precision, clipping, seeds]
+def mixing(found: Found, call: ast.Call) -> bool:
+    """Mixup and CutMix: the mixing weight drawn from a Beta(alpha, alpha), `lam = np.random.beta(alpha, alpha)`."""
+    code = found.code
+    qualname = code.qualname(call.func)
+    if qualname not in ("numpy.random.beta", "torch.distributions.Beta", "torch.distributions.beta.Beta"):
+        return False
+    found.add("augmentation", call, code.text(call), "pytorch")
+    return True
+
+
+CALLS = [optimizer, scheduler, data_loader, loss, layers, transforms, precision, clipping, seeds, mixing]
 
 
 # ---------------------------------------------------------------- statements

@@ -91,8 +91,9 @@ def read_text(text: str, name: str = "<stdin>", notebook: bool | None = None) ->
     if len(text) > MAX_CODE_BYTES:
         raise UsageError(f"{name}: too big: kb explain reads scripts up to {MAX_CODE_BYTES // (1024 * 1024)} MB")
     code = _newlines(text)
-    tree, blanked, code = parse_script(code, name)
-    notes = [f"line {n} is not Python 3 and was skipped" for n in blanked]
+    tree, blanked, code, prints = parse_script(code, name)
+    notes = [f"{prints} Python 2 print statement(s) read as expressions"] if prints else []
+    notes += [f"line {n} is not Python 3 and was skipped" for n in blanked]
     return Source(name, "script", [Cell(None, code, tree)], notes)
 
 
@@ -120,8 +121,31 @@ def _placeholder(line: str) -> str:
     return indent + opener.get(keyword, "if True:")
 
 
-def parse_script(code: str, name: str) -> tuple[ast.Module, list[int], str]:
-    """Parse, blanking the few lines that do not parse; (tree, blanked line numbers, the code as parsed)."""
+PY2_PRINT_ANYWHERE = re.compile(r"^[ \t]*print[ \t]+[^(=\s.,)\]]", re.M)
+PY2_PRINT = re.compile(r"^(\s*)print\b(?!\s*\()(?!\s*[=.,)\]])\s*(?:>>\s*)?")
+
+
+def python2_prints(code: str) -> tuple[str, int]:
+    """Python 2 `print x, y` statements as expression statements (`_ = x, y`), line for line, so an old research
+    script parses; (the code, how many lines changed). Python 3 code has no such line (`print (x)` and `print(x)`
+    are left alone), so nothing changes for it."""
+    lines = code.split("\n")
+    changed = 0
+    for i, line in enumerate(lines):
+        fixed = PY2_PRINT.sub(
+            lambda m: f"{m.group(1)}_ = " if m.string[m.end() :].strip() else f"{m.group(1)}print", line
+        )
+        if fixed != line:
+            lines[i], changed = fixed, changed + 1
+    return "\n".join(lines), changed
+
+
+def parse_script(code: str, name: str) -> tuple[ast.Module, list[int], str, int]:
+    """Parse, reading Python 2 print statements as expressions and blanking the few other lines that do not parse;
+    (tree, blanked line numbers, the code as parsed, how many print statements were read)."""
+    prints = 0
+    if PY2_PRINT_ANYWHERE.search(code):  # a cheap look first: most code has no bare print statement to fix
+        code, prints = python2_prints(code)
     lines = code.split("\n")
     budget = min(MAX_BLANKED, max(1, int(MAX_BLANKED_SHARE * sum(1 for line in lines if line.strip()))))
     blanked: list[int] = []
@@ -144,7 +168,7 @@ def parse_script(code: str, name: str) -> tuple[ast.Module, list[int], str]:
             raise NotPython(f"{name}: not Python ({type(exc).__name__}: {str(exc)[:80]})") from None
         if not _has_statements(tree, set(blanked)):
             raise NotPython(f"{name}: not Python (no statements: only bare values, like a CSV or JSON file)")
-        return tree, blanked, text
+        return tree, blanked, text, prints
 
 
 def _has_statements(tree: ast.Module, blanked: set[int]) -> bool:
