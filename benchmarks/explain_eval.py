@@ -2,7 +2,8 @@
 recall, mistakes found, false alarms and unlabelled minor points, per half (dev / held-out, split by repository)
 and per framework; and the time to explain a 1,000-line script.
 
-    python benchmarks/explain_eval.py            # the table and the timing
+    python benchmarks/explain_eval.py            # the table (per half and framework, then per batch, in the
+                                                 # order the blind batches arrived) and the timing
     python benchmarks/explain_eval.py --details  # also what the dev half missed or found unlabelled
 
 How a knob counts is in tests/explain_scoring.py. Only the dev half's details are printed: the held-out half is
@@ -86,6 +87,16 @@ def main() -> None:
                 f"{len(tally.minor_unlabelled):>5} "
                 f"{f'{tally.start_agreed}/{tally.start_labels}':>6}"
             )
+    print(
+        f"\n{'batch (half)':<21} {'files':>5} {'knobs':>6} {'precision':>9} {'recall':>7} {'+page':>6} {'mistakes':>9} "
+        f"{'false alarms':>12} {'minor':>5}"
+    )
+    for name, tally in sorted(table["batch"].items(), key=lambda kv: int(kv[0].split()[1])):
+        print(
+            f"{name:<21} {tally.files:>5} {tally.labels:>6} {tally.precision:>9.3f} {tally.recall:>7.3f} "
+            f"{tally.recall_with_page:>6.3f} {f'{tally.mistake_labels_found}/{tally.mistake_labels}':>9} "
+            f"{tally.false_alarm_count:>12} {len(tally.minor_unlabelled):>5}"
+        )
     if args.details:
         dev = table["dev"]["all"]
         for file, label in dev.misses:

@@ -203,7 +203,8 @@ def score(entry: dict, result: dict) -> Tally:
 
 
 def summarize(results: dict[str, dict]) -> dict[str, dict[str, Tally]]:
-    """{half: {"all" and each framework: Tally}} for results keyed by file name."""
+    """{half: {"all" and each framework: Tally}}, and {"batch": {"batch N (half)": Tally}} (the order the blind
+    batches arrived in: labels.yaml's `batch`), for results keyed by file name."""
     table: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
     for entry in load_labels():
         if entry["file"] not in results:
@@ -212,4 +213,5 @@ def summarize(results: dict[str, dict]) -> dict[str, dict[str, Tally]]:
         for name in (half(entry), "all"):
             table[name]["all"].add(tally)
             table[name][entry["framework"]].add(tally)
+        table["batch"][f"batch {entry['batch']:>2} ({half(entry)})"].add(tally)
     return table

@@ -127,3 +127,15 @@ def test_the_python_api(tmp_path):
     script.write_text("import torch\nopt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)\n")
     result = kb.explain(script)
     assert [k.kind for k in result.start] == ["learning_rate", "momentum"] and result.knobs[0].sentence
+
+
+def test_every_script_names_its_blind_batch_in_the_order_they_arrived():
+    """labels.yaml's `batch` (benchmarks/explain_eval.py prints each batch): 1..11, in file order, and a batch lies
+    in one half except the first (split by repository before any rule was written)."""
+    from explain_scoring import half, load_labels
+
+    labels = load_labels()
+    batches = [entry["batch"] for entry in labels]
+    assert set(batches) == set(range(1, 12))
+    halves = {b: {half(e) for e in labels if e["batch"] == b} for b in set(batches)}
+    assert all(len(h) == 1 for b, h in halves.items() if b != 1)
