@@ -541,6 +541,26 @@ def test_research_code_s_own_optimizers_schedules_apex_amp_and_mixup():
     assert found(not_an_optimizer) == set()
 
 
+def test_a_project_s_own_loss_class_and_random_transforms_named_like_the_libraries():
+    """clovaai/CutMix-PyTorch- and Carvana-solution-style: `utils.ColorJitter`, `utils.Lighting`, a joint
+    `RandomCrop` of the project, and `criterion = CombinedLoss(...)`; a project's `RandomSampler` or PIL's
+    deterministic filter is no augmentation."""
+    code = """
+    import torch
+    import utils
+    from losses import CombinedLoss
+    from PIL import ImageFilter
+    from my_transforms import RandomCrop, RandomSampler
+    jittering = utils.ColorJitter(brightness=0.4, contrast=0.4, saturation=0.4)
+    lighting = utils.Lighting(alphastd=0.1)
+    crop = RandomCrop(256)
+    sampler = RandomSampler(train_set)
+    blur = ImageFilter.GaussianBlur(radius=2)
+    criterion = CombinedLoss(is_weight=True)
+    """
+    assert found(code) == {(7, "augmentation"), (8, "augmentation"), (9, "augmentation"), (12, "loss")}
+
+
 def test_a_python_2_script_is_read_with_its_print_statements_as_expressions():
     """asanakoy/kaggle_carvana_segmentation-style: 20 `print '...'.format(...)` statements kept kb from reading the
     file at all ("not Python 3"); they are now read as expressions, line for line, and the knobs are found."""

@@ -8,6 +8,7 @@ import ast
 from .code import Code, role_of, words
 from .knobs import Found, optimizer_page, read_keywords
 from .knobs_loaders import data_loader
+from .knobs_transforms import mixing, transforms
 
 OPTIMIZERS = {"SGD", "ASGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Rprop", "Adagrad", "Adadelta"}
 OPTIMIZERS |= {"SparseAdam", "LBFGS", "Adafactor", "Muon", "Lion", "LAMB", "Lamb", "AdamW8bit", "Adam8bit"}
@@ -33,9 +34,6 @@ NORMS |= {"GroupNorm", "LayerNorm", "InstanceNorm1d", "InstanceNorm2d", "Instanc
 NORMS |= {"LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LocalResponseNorm"}
 INPLACE_INITS = {"normal_", "uniform_", "fill_", "zero_", "constant_", "xavier_uniform_", "xavier_normal_"}
 INPLACE_INITS |= {"kaiming_uniform_", "kaiming_normal_", "orthogonal_", "trunc_normal_"}
-AUGMENTATIONS = {"ColorJitter", "AutoAugment", "RandAugment", "TrivialAugmentWide", "AugMix", "GaussianBlur"}
-AUGMENTATIONS |= {"ElasticTransform", "HorizontalFlip", "VerticalFlip", "ShiftScaleRotate", "Rotate", "Affine"}
-AUGMENTATIONS |= {"CoarseDropout", "HueSaturationValue", "GaussNoise", "MixUp", "CutMix", "Cutout"}
 CLIPPING = {"clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"}
 SEEDS = {"random.seed", "numpy.random.seed", "torch.manual_seed", "torch.cuda.manual_seed", "torch.random.manual_seed"}
 SEEDS |= {"torch.cuda.manual_seed_all", "tensorflow.random.set_seed", "tensorflow.set_random_seed"}
@@ -137,12 +135,22 @@ def in_evaluation(code: Code, node: ast.AST) -> bool:
     return code.under_no_grad(node) or (fn is not None and role_of(fn.name) == "eval")
 
 
+def _project_loss(code: Code, call: ast.Call) -> bool:
+    """A loss class the project writes itself, stored as the criterion: `criterion = CombinedLoss(...)`."""
+    name = code.qualname(call.func).split(".")[-1]
+    stored = set(words(code.assigned_name(call)))
+    return name.endswith("Loss") and name[:1].isupper() and bool(stored & {"criterion", "loss", "lossfn", "fn"})
+
+
 def loss(found: Found, call: ast.Call) -> bool:
     code = found.code
     name = _torch_like(code, call, ("torch.nn.",))
     functional = code.qualname(call.func).startswith("torch.nn.functional.") and name in FUNCTIONAL_LOSSES
     if name not in LOSSES and not functional:
-        return False
+        if not _project_loss(code, call):
+            return False
+        found.add("loss", call, code.text(call.func), "pytorch")
+        return True
     if functional and in_evaluation(code, call):
         return True  # the loss computed while evaluating is not the one trained on
     found.add("loss", call, code.text(call.func if functional else call), "pytorch")
@@ -187,19 +195,6 @@ def _norm_subclass_init(code, call: ast.Call) -> bool:
         code.qualname(base).startswith("torch.nn.") and code.qualname(base).split(".")[-1] in NORMS
         for base in cls.bases
     )
-
-
-def transforms(found: Found, call: ast.Call) -> bool:
-    code = found.code
-    qualname = code.qualname(call.func)
-    name = qualname.split(".")[-1]
-    if not qualname.startswith(("torchvision.transforms.", "albumentations.", "kornia.augmentation.")):
-        return False
-    if name == "Normalize":
-        found.add("input_normalization", call, code.text(call), "pytorch")
-    elif name.startswith("Random") or name in AUGMENTATIONS:
-        found.add("augmentation", call, code.text(call), "pytorch")
-    return True
 
 
 def precision(found: Found, call: ast.Call) -> bool:
@@ -261,16 +256,6 @@ def seeds(found: Found, call: ast.Call) -> bool:
         found.add("seed", call, code.text(call), framework_of(code, call))
         return True
     return False
-
-
-def mixing(found: Found, call: ast.Call) -> bool:
-    """Mixup and CutMix: the mixing weight drawn from a Beta(alpha, alpha), `lam = np.random.beta(alpha, alpha)`."""
-    code = found.code
-    qualname = code.qualname(call.func)
-    if qualname not in ("numpy.random.beta", "torch.distributions.Beta", "torch.distributions.beta.Beta"):
-        return False
-    found.add("augmentation", call, code.text(call), "pytorch")
-    return True
 
 
 CALLS = [optimizer, scheduler, data_loader, loss, layers, transforms, precision, clipping, seeds, mixing]

@@ -10,7 +10,7 @@ from .code import Code, role_of, words
 from .findings import Mistake
 from .knobs_keras import AUGMENTATION_ARGS
 from .knobs_sklearn import SCALERS
-from .knobs_torch import AUGMENTATIONS
+from .knobs_transforms import AUGMENTATIONS
 from .mistakes import mistake, where
 from .mistakes_shuffle import train_loader_no_shuffle
 from .objects import Objects
