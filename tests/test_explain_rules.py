@@ -328,6 +328,14 @@ SCHEDULER_ORDER_QUIET = {
             train()
             scheduler.step()
     """,
+    "scheduler.step(epoch=epoch) at the start of the epoch (asanakoy/kaggle_carvana_segmentation)": """
+        for epoch in range(start_epoch, args.epochs):
+            scheduler.step(epoch=epoch)
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+    """,
 }
 GRANULARITY_FIRES = {
     "StepLR (epochs) stepped every batch": """

@@ -278,7 +278,9 @@ def scheduler_before_optimizer(code: Code, objects: Objects) -> list[Mistake]:
     found = []
     for step in _scheduler_steps(code, objects):
         loops = code.loops_of(step)
-        if not loops:
+        if not loops or step.args or step.keywords:
+            # `scheduler.step(epoch=epoch)` sets the epoch itself (the old usage, deprecated but not off by one);
+            # `ReduceLROnPlateau.step(val_loss)` reads a metric and has no first value to skip
             continue
         loop = loops[0]
         calls, optimizer_steps = code.calls_in(loop), set(_optimizer_steps(code, objects, loop))
