@@ -44,6 +44,10 @@ EVAL_PREFIXES = ("test", "valid", "eval")
 VAL_COMPOUNDS = {"dir", "set", "loader", "data", "ds", "dl", "gen", "generator", "dataset", "images", "x", "y"}
 NO_GRAD_CONTEXTS = {"no_grad", "inference_mode", "set_grad_enabled"}
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Top-level modules of the libraries kb knows (their classes behave as documented); anything else a script imports
+# is the project's own code, in files kb does not see.
+LIBRARY_MODULES = {"torch", "torchvision", "torchaudio", "torchtext", "torch_geometric", "datasets", "transformers"}
+LIBRARY_MODULES |= {"sklearn", "scipy", "numpy", "pandas", "tensorflow", "keras", "monai", "timm", "PIL"}
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 

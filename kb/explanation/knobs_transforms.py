@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import ast
 
-from .code import Code
+from .code import LIBRARY_MODULES, Code
 from .knobs import Found
 
 AUGMENTATIONS = {"ColorJitter", "AutoAugment", "RandAugment", "TrivialAugmentWide", "AugMix", "GaussianBlur"}
 AUGMENTATIONS |= {"ElasticTransform", "HorizontalFlip", "VerticalFlip", "ShiftScaleRotate", "Rotate", "Affine"}
 AUGMENTATIONS |= {"CoarseDropout", "HueSaturationValue", "GaussNoise", "MixUp", "CutMix", "Cutout"}
 
-LIBRARIES = (
-    "torch",
-    "torchvision",
-    "numpy",
-    "sklearn",
-    "scipy",
-    "pandas",
-    "tensorflow",
-    "keras",
-    "transformers",
-    "PIL",
-)
 NOT_TRANSFORMS = ("Sampler", "State", "Generator", "Forest", "Search", "Split", "Tree", "Erasing")
 
 
@@ -35,7 +23,7 @@ def _project_augmentation(code: Code, call: ast.Call, name: str) -> bool:
         head = head.value
     if not (isinstance(head, ast.Name) and head.id in code.imports):
         return False
-    if code.qualname(call.func).split(".")[0] in LIBRARIES:
+    if code.qualname(call.func).split(".")[0] in LIBRARY_MODULES:
         return False
     random_named = name.startswith("Random") and not any(n in name for n in NOT_TRANSFORMS)
     return random_named or name in AUGMENTATIONS or name == "Lighting"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
-from .code import Code, words
+from .code import LIBRARY_MODULES, Code, words
 from .findings import Mistake
 from .knobs_loaders import loader_role
 from .mistakes import mistake, where
@@ -53,12 +53,6 @@ def _split_at_random(code: Code, dataset: ast.AST | None) -> bool:
     return False
 
 
-# Libraries whose datasets kb knows to return items in their stored order (a dataset class from anywhere else in
-# the project is code kb cannot see: it may well draw its samples at random).
-KNOWN_DATA_LIBRARIES = {"torch", "torchvision", "torchaudio", "torchtext", "datasets", "transformers", "sklearn"}
-KNOWN_DATA_LIBRARIES |= {"tensorflow", "keras", "numpy", "pandas", "torch_geometric", "monai", "timm"}
-
-
 def _unseen_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> str | None:
     """The name of the dataset's class when it comes from a module of the project that kb cannot read
     (`from dataset.dataset_pairs import OmniglotPairs`, `data.CharDataset(text, 128)`), else None."""
@@ -75,7 +69,7 @@ def _unseen_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> str | N
     while isinstance(head, ast.Attribute):
         head = head.value
     imported = isinstance(head, ast.Name) and head.id in code.imports
-    return short if imported and name.split(".")[0] not in KNOWN_DATA_LIBRARIES else None
+    return short if imported and name.split(".")[0] not in LIBRARY_MODULES else None
 
 
 def _samples_at_random(code: Code, getitem: ast.FunctionDef) -> bool:
