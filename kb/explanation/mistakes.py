@@ -8,7 +8,6 @@ Each rule fires only on what the code itself shows, and says where (line), why i
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 
 from .code import FUNCTIONS, Code, role_of, words
 from .findings import Mistake
@@ -37,7 +36,9 @@ ITERATIONS = 1000  # a StepLR step_size (or milestone) this large counts iterati
 EPOCH_WORDS = {"epoch", "epochs", "niter", "nepochs"}
 
 
-def mistake(code: Code, rule: str, title: str, node: ast.AST, end: ast.AST, evidence: str, why: str) -> Mistake:
+def mistake(
+    code: Code, rule: str, title: str, node: ast.AST, end: ast.AST, evidence: str, why: str, severity: str = "likely"
+) -> Mistake:
     return Mistake(
         id=rule,
         title=title,
@@ -48,6 +49,7 @@ def mistake(code: Code, rule: str, title: str, node: ast.AST, end: ast.AST, evid
         why=why,
         slug=RULES[rule],
         order=code.order(node),
+        severity=severity,
     )
 
 
@@ -138,19 +140,17 @@ def missing_no_grad(code: Code, objects: Objects) -> list[Mistake]:
             "much more memory (often the cause of out-of-memory errors in validation); wrap it in "
             "`with torch.no_grad():`"
         )
-        title = "Evaluation builds the autograd graph"
-        found.append(mistake(code, "missing-no-grad", title, block, block, evidence, why))
+        title, severity = "Evaluation builds the autograd graph", "likely"
         if _single_pass(code, block, forwards):
             # one prediction (a predict() helper called once, a look at ten test images): one graph, freed at
             # once; the cost is in evaluation loops. Blind labellers flagged some such cases, not others: minor.
-            found[-1] = replace(
-                found[-1],
-                title="A single prediction builds the autograd graph",
-                why="one forward pass outside torch.no_grad() builds a graph that is freed at once, so little is lost "
+            title, severity = "A single prediction builds the autograd graph", "minor"
+            why = (
+                "one forward pass outside torch.no_grad() builds a graph that is freed at once, so little is lost "
                 "here; in a loop over data it makes evaluation slower and much hungrier for memory: wrap prediction "
-                "code in `with torch.no_grad():` as a habit",
-                severity="minor",
+                "code in `with torch.no_grad():` as a habit"
             )
+        found.append(mistake(code, "missing-no-grad", title, block, block, evidence, why, severity))
     return found
 
 

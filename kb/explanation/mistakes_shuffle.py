@@ -5,7 +5,6 @@ loader the file never reads while another training loader is used."""
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 
 from .code import LIBRARY_MODULES, Code, words
 from .findings import Mistake
@@ -140,8 +139,7 @@ def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
                 f"if it draws its samples at random itself, this is fine"
             )
             title = f"The training DataLoader does not shuffle ({unseen} is defined in another file)"
-            point = mistake(code, "train-loader-no-shuffle", title, call, call, evidence, why)
-            found.append(replace(point, severity="minor"))
+            found.append(mistake(code, "train-loader-no-shuffle", title, call, call, evidence, why, "minor"))
             continue
         if _split_at_random(code, dataset):
             # random_split permuted the data once, so batches are already mixed: the bias the rule is about (data
@@ -153,9 +151,7 @@ def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
                 "reshuffling every epoch is the usual practice and costs nothing; pass shuffle=True"
             )
             title = "The training DataLoader never reshuffles (random_split mixed the data once)"
-            found.append(
-                replace(mistake(code, "train-loader-no-shuffle", title, call, call, evidence, why), severity="minor")
-            )
+            found.append(mistake(code, "train-loader-no-shuffle", title, call, call, evidence, why, "minor"))
             continue
         why = (
             "every epoch sees the batches in the same order; when the data is stored in order (by class, "
