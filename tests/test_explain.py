@@ -570,6 +570,8 @@ def test_a_python_2_script_is_read_with_its_print_statements_as_expressions():
     assert ("learning_rate", 23) in {(k.kind, k.line) for k in explanation.knobs}
     assert explanation.notes == ["21 Python 2 print statement(s) read as expressions"]
     assert explain_text("import torch\nprint (x)\nprint(y)\n").notes == []
+    docstring = 'import torch\n"""\nprint the results\n"""\nopt = torch.optim.Adam(model.parameters())\n'
+    assert explain_text(docstring).notes == []  # Python 3 that parses is left as it is
 
 
 def test_a_notebook_setting_used_in_a_later_cell_is_reported_where_it_is_used_only():

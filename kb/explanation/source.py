@@ -140,11 +140,19 @@ def python2_prints(code: str) -> tuple[str, int]:
     return "\n".join(lines), changed
 
 
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
 def parse_script(code: str, name: str) -> tuple[ast.Module, list[int], str, int]:
     """Parse, reading Python 2 print statements as expressions and blanking the few other lines that do not parse;
     (tree, blanked line numbers, the code as parsed, how many print statements were read)."""
     prints = 0
-    if PY2_PRINT_ANYWHERE.search(code):  # a cheap look first: most code has no bare print statement to fix
+    if PY2_PRINT_ANYWHERE.search(code) and not _parses(code):  # a cheap look first; a docstring may say "print x"
         code, prints = python2_prints(code)
     lines = code.split("\n")
     budget = min(MAX_BLANKED, max(1, int(MAX_BLANKED_SHARE * sum(1 for line in lines if line.strip()))))
