@@ -184,6 +184,8 @@ def test_one_print_statement_for_train_and_eval_told_apart_by_a_header_line(tmp_
     assert list(log.train.y) == [1.0, 0.5, 0.333, 0.25] and list(log.val.y) == [1.2, 0.6, 0.4, 0.3]
     plain = "Loading the test set\n" + "".join(f"epoch: {e}, loss is: {1 / e:.3f}\n" for e in range(1, 5))
     assert list(text_log(tmp_path, plain, "plain.log").train.y[:2]) == [1.0, 0.5]  # not a header: no opening word
+    event = "".join(f"epoch: {e}, loss is: {1 / e:.3f}\nValidation improved, saving model\n" for e in range(1, 5))
+    assert list(text_log(tmp_path, event, "event.log").train.y[:2]) == [1.0, 0.5]  # an event, not a header
 
 
 def test_pipe_tables_and_key_value_pairs(tmp_path):

@@ -279,6 +279,9 @@ def read_text(text: str, fmt: str = "text log") -> Table | None:
 
 SECTION_WORD = re.compile(r"[a-z]+")
 VAL_HEADER_WORDS = {"test", "testing", "eval", "evaluating", "evaluation", "valid", "validating", "validation", "val"}
+# what else a section header may say; "Validation improved, saving model" reports an event and is no header
+HEADER_WORDS = VAL_HEADER_WORDS | {"in", "on", "the", "mode", "set", "data", "dataset", "phase", "stage", "step"}
+HEADER_WORDS |= {"now", "start", "starting", "started", "begin", "loop", "run", "running", "model", "epoch", "results"}
 
 
 def _section_header(piece: str) -> str | None:
@@ -286,7 +289,9 @@ def _section_header(piece: str) -> str | None:
     "Evaluation"), for logs that print training and validation with one print statement ("Loading the test set"
     does not count: it does not open with the word)."""
     words = SECTION_WORD.findall(piece.lower())
-    return "val" if words and len(words) <= 8 and words[0] in VAL_HEADER_WORDS else None
+    if not words or len(words) > 8 or words[0] not in VAL_HEADER_WORDS or not set(words) <= HEADER_WORDS:
+        return None
+    return "val"
 
 
 def _last_refresh_per_bar(rows: list[Line]) -> list[Line]:
