@@ -304,6 +304,14 @@ def test_search_spaces_name_the_knob_they_search():
         drop = trial.suggest_float("dropout", 0.0, 0.5)
     """
     assert found(code) == {(3, "learning_rate"), (6, "dropout")}
+    tabular = """
+    from xgboost import XGBRegressor
+    def objective(trial):
+        params = {"n_estimators": trial.suggest_int("n_estimators", 100, 1000), "max_depth": 6}
+        return XGBRegressor(**params).fit(X, y)
+    """
+    pages = {k.value.split(":")[0]: k.slug for k in explain(tabular).knobs if k.kind == "model_estimator"}
+    assert pages == {'"n_estimators"': "hyperparameter-search", '"max_depth"': "gradient-boosting"}
 
 
 # ---------------------------------------------------------------- Hugging Face, Lightning

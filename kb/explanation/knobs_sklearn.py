@@ -74,7 +74,10 @@ def _entries(found: Found, mapping: ast.Dict, page: str, group: int) -> bool:
         if key.value in OTHER_KINDS:
             found.add(OTHER_KINDS[key.value], key, value, "sklearn")
         elif key.value not in NOT_HYPERPARAMETERS:
-            found.add("model_estimator", key, f"{code.text(key)}: {code.text(value)}", "sklearn", page, group)
+            # a value an Optuna trial suggests is searched, whatever the estimator: `trial.suggest_float(...)`
+            searched = isinstance(value, ast.Call) and code.method(value).startswith("suggest_")
+            entry_page = "hyperparameter-search" if searched else page
+            found.add("model_estimator", key, f"{code.text(key)}: {code.text(value)}", "sklearn", entry_page, group)
             any_hyper = True
     return any_hyper
 
