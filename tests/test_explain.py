@@ -307,7 +307,10 @@ def test_search_spaces_name_the_knob_they_search():
     tabular = """
     from xgboost import XGBRegressor
     def objective(trial):
-        params = {"n_estimators": trial.suggest_int("n_estimators", 100, 1000), "max_depth": 6}
+        params = {
+            "n_estimators": trial.suggest_int("n_estimators", 100, 1000),
+            "max_depth": 6,
+        }
         return XGBRegressor(**params).fit(X, y)
     """
     pages = {k.value.split(":")[0]: k.slug for k in explain(tabular).knobs if k.kind == "model_estimator"}
