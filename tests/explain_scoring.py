@@ -77,6 +77,15 @@ DEV_REPOS |= {
     "jeonsworld/ViT-pytorch",
     "kozodoi/Kaggle_Home_Credit",
 }
+# The thirteenth batch (2026-12-07, second session): tabular (Kaggle-style) and PyTorch scripts, dev, decided before
+# kb explain was run on it.
+DEV_REPOS |= {
+    "agconti/kaggle-titanic",
+    "csanri/kaggle-playground-series-2025",
+    "ferpb/pytorch-resnet-cifar",
+    "keigohtr/kaggle-ipynb-template",
+    "xinming365/DL-exercise",
+}
 
 
 def load_labels() -> list[dict]:

@@ -317,6 +317,39 @@ def test_search_spaces_name_the_knob_they_search():
     assert pages == {'"n_estimators"': "hyperparameter-search", '"max_depth"': "gradient-boosting"}
 
 
+def test_lightgbm_s_own_training_function_with_a_params_dict_and_an_optuna_search_over_it():
+    """keigohtr/kaggle-ipynb-template-style (thirteenth batch, dev): `lgb.train(param, trn_data, num_round)` inside
+    a CV helper, the params dict at module level, and an Optuna objective that writes `param[...] =
+    trial.suggest_...(...)`; `metric`, `num_threads` and `verbosity` change no learning."""
+    code = """
+    import lightgbm as lgb
+    import optuna
+    param = {
+        "objective": "binary",
+        "metric": "auc",
+        "num_threads": 8,
+        "learning_rate": 0.01,
+        "max_depth": -1,
+    }
+    def cv(param, X, y):
+        num_round = 300
+        clf = lgb.train(param, lgb.Dataset(X, label=y), num_round)
+        return clf
+    def objective(trial):
+        param["num_leaves"] = trial.suggest_int("num_leaves", 2, 256)
+        param["feature_fraction"] = trial.suggest_uniform("feature_fraction", 0.01, 1.0)
+        param["drop_rate"] = trial.suggest_loguniform("drop_rate", 1e-8, 1.0)
+        return cv(param, X, y)
+    """
+    assert found(code) == {
+        (5, "model_estimator"), (8, "model_estimator"), (9, "model_estimator"), (13, "model_estimator"),
+        (16, "model_estimator"), (17, "model_estimator"), (18, "model_estimator"),
+    }  # fmt: skip
+    rounds = next(k for k in explain(code).knobs if k.line == 13)
+    assert rounds.resolved == "300" and rounds.slug == "gradient-boosting"
+    assert {k.slug for k in explain(code).knobs if k.line >= 16} == {"hyperparameter-search"}
+
+
 # ---------------------------------------------------------------- Hugging Face, Lightning
 
 

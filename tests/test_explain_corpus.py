@@ -24,10 +24,10 @@ from explain_eval import long_script  # noqa: E402
 # keep. The dev half is what the rules were developed on (15 files, then 8 config-style scripts, 8 Lightning, HF
 # Trainer and Keras ones, and 2 plain PyTorch loops); the held-out half was measured once after the rules were
 # written (13 files), then grew by blind batches of 11, 12, 10, 10, 10 and 7 (2026-12-07), which are only measured;
-# a seventh and a tenth batch of 10 (dev) were added to the dev half.
+# a seventh and a tenth batch of 10 and a thirteenth of 5 (dev) were added to the dev half.
 FLOOR = {
-    "dev": {"precision": 0.948, "recall": 0.943, "mistakes_found": 14, "false_alarms": 2},
-    "held-out": {"precision": 0.885, "recall": 0.850, "mistakes_found": 6, "false_alarms": 5},
+    "dev": {"precision": 0.946, "recall": 0.939, "mistakes_found": 14, "false_alarms": 2},
+    "held-out": {"precision": 0.888, "recall": 0.876, "mistakes_found": 6, "false_alarms": 5},
 }
 
 
@@ -130,12 +130,12 @@ def test_the_python_api(tmp_path):
 
 
 def test_every_script_names_its_blind_batch_in_the_order_they_arrived():
-    """labels.yaml's `batch` (benchmarks/explain_eval.py prints each batch): 1..12, in file order, and a batch lies
+    """labels.yaml's `batch` (benchmarks/explain_eval.py prints each batch): 1..13, in file order, and a batch lies
     in one half except the first (split by repository before any rule was written)."""
     from explain_scoring import half, load_labels
 
     labels = load_labels()
     batches = [entry["batch"] for entry in labels]
-    assert set(batches) == set(range(1, 13))
+    assert set(batches) == set(range(1, 14))
     halves = {b: {half(e) for e in labels if e["batch"] == b} for b in set(batches)}
     assert all(len(h) == 1 for b, h in halves.items() if b != 1)

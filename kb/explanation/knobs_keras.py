@@ -21,7 +21,9 @@ CALLBACKS |= {"LearningRateScheduler": "lr_schedule"}
 DATA_CALLS = {"fit", "fit_generator", "flow", "flow_from_directory", "flow_from_dataframe"}
 DATA_CALLS |= {"image_dataset_from_directory", "text_dataset_from_directory", "timeseries_dataset_from_array"}
 TF_DATA_CHAIN = {"from_tensor_slices", "from_generator", "shuffle", "map", "batch", "prefetch", "cache", "repeat"}
+BOOSTING_MODULES = {"lightgbm", "xgboost", "catboost"}
 TUNER_CALLS = {"Choice", "Float", "Int", "suggest_float", "suggest_int", "suggest_categorical", "suggest_loguniform"}
+TUNER_CALLS |= {"suggest_uniform", "suggest_discrete_uniform"}  # Optuna 2 names, still common
 TUNER_RECEIVERS = {"hp", "hps", "hparams", "trial"}
 
 
@@ -180,6 +182,14 @@ def tuner(found: Found, call: ast.Call) -> bool:
     if not set(words(code.receiver(call))) & TUNER_RECEIVERS:
         return False
     name = str(call.args[0].value)
+    if any(m.split(".")[0] in BOOSTING_MODULES for m in code.imports.values()):
+        # a search over a boosted-tree model's parameters (`param["num_leaves"] = trial.suggest_int(...)`): each is
+        # a hyperparameter of the trees, whatever its name (LightGBM DART's drop_rate is no dropout); one in a
+        # params dict is reported with the dict's entries
+        if isinstance(code.parent.get(call), ast.Dict):
+            return False
+        found.add("model_estimator", call, code.text(call), "sklearn", "hyperparameter-search")
+        return True
     kind = keyword_kind(name) or ("learning_rate" if words(name) in (["lr"], ["learning", "rate"]) else None)
     if kind is None:
         return False

@@ -27,6 +27,9 @@ SPLITTERS = {"KFold", "StratifiedKFold", "GroupKFold", "RepeatedKFold", "Repeate
 SPLITTERS |= {"StratifiedShuffleSplit", "StratifiedGroupKFold"}
 # Keywords that are not hyperparameters of the model (how it runs, or knobs of another kind).
 NOT_HYPERPARAMETERS = {"n_jobs", "verbose", "probability", "copy", "copy_X", "cache_size", "warm_start", "device"}
+# the boosting libraries' settings that change what is printed, measured or used to run, not what is learned
+NOT_HYPERPARAMETERS |= {"metric", "eval_metric", "verbosity", "silent", "num_threads", "nthread", "tree_learner"}
+NOT_HYPERPARAMETERS |= {"gpu_id", "tree_method_device"}
 OTHER_KINDS = {"random_state": "seed", "seed": "seed", "class_weight": "class_weight"}
 OTHER_KINDS |= {"early_stopping": "early_stopping", "n_iter_no_change": "early_stopping"}
 OTHER_KINDS |= {"early_stopping_rounds": "early_stopping"}
@@ -165,5 +168,55 @@ def preprocessing(found: Found, call: ast.Call) -> bool:
     return True
 
 
-CALLS = [estimator, search, preprocessing]
+NATIVE_TRAINING = {"lightgbm.train", "lightgbm.cv", "xgboost.train", "xgboost.cv"}
+
+
+def _params_dict(code, node: ast.AST, call: ast.Call) -> ast.Dict | None:
+    """The dict a name holds where the call uses it, following a function's parameter to the callers' argument
+    (`def cv(param, X, y): lgb.train(param, ...)` called as `cv(param, X, y)` with a module-level `param = {...}`)."""
+    if isinstance(node, ast.Dict):
+        return node
+    if not isinstance(node, ast.Name):
+        return None
+    found = code.assignment(node.id, call)
+    if isinstance(found, ast.Dict):
+        return found
+    fn = code.function_of(call)
+    if fn is None or not code.is_parameter(node):
+        return None
+    positional = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+    for caller in code.callers(fn):
+        if node.id in positional and positional.index(node.id) < len(caller.args):
+            argument = caller.args[positional.index(node.id)]
+            if isinstance(argument, ast.Name):
+                found = code.assignment(argument.id, caller)
+                if isinstance(found, ast.Dict):
+                    return found
+    return None
+
+
+def native_training(found: Found, call: ast.Call) -> bool:
+    """LightGBM's and XGBoost's own training functions: `lgb.train(params, train_set, num_boost_round)`. The params
+    dict's entries are the hyperparameters, reported where the dict writes them; the number of rounds where set."""
+    code = found.code
+    if code.qualname(call.func) not in NATIVE_TRAINING:
+        return False
+    params = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "params"), None)
+    table = _params_dict(code, params, call) if params is not None else None
+    if table is not None:
+        _entries(found, table, "gradient-boosting", id(table))
+    rounds = (
+        call.args[2]
+        if len(call.args) > 2
+        else next((k.value for k in call.keywords if k.arg == "num_boost_round"), None)
+    )
+    if rounds is not None:
+        found.add("model_estimator", rounds, rounds, "sklearn", "gradient-boosting")
+    for keyword in call.keywords:
+        if keyword.arg == "early_stopping_rounds":
+            found.keyword(keyword, "early_stopping", "sklearn")
+    return True
+
+
+CALLS = [estimator, search, preprocessing, native_training]
 STATEMENTS: list = []
