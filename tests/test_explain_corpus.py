@@ -1,4 +1,4 @@
-"""kb explain in real processes: on the 57 real scripts and notebooks of tests/data/real-scripts against their blind
+"""kb explain in real processes: on the 131 real scripts and notebooks of tests/data/real-scripts against their blind
 labels (the measured precision, recall and false alarms must not drop), on a 1,000-line script (time), and on the
 inputs a user can get wrong (not Python, a broken notebook cell, a 50 MB file, stdin)."""
 
