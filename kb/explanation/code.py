@@ -110,6 +110,10 @@ class Code:
             for target in assign.targets:
                 if isinstance(target, ast.Name):
                     self._assigned[target.id].append(assign)
+        self.reads: dict[str, list[ast.Name]] = defaultdict(list)  # name -> where it is read, in order
+        for name in self.nodes[ast.Name]:
+            if isinstance(name.ctx, ast.Load):
+                self.reads[name.id].append(name)
         self._functions_of: dict[ast.AST, ast.AST | None] = {}
         self.imports = self._imports()
         self.bound = {t.id for a in self.nodes[ast.Assign] for t in a.targets if isinstance(t, ast.Name)}
@@ -345,6 +349,10 @@ class Code:
             elif owner is None:
                 outer = assign.value
         return best if best is not None else outer
+
+    def assignments_of(self, name: str) -> list[ast.Assign]:
+        """Every `name = ...` of the file, in order."""
+        return self._assigned.get(name, [])
 
     def assigned_name(self, node: ast.AST) -> str:
         """The name an expression is stored into (`train_loader = DataLoader(...)` -> 'train_loader'), else ''."""

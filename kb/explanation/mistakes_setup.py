@@ -209,8 +209,12 @@ def _scaler_fits(code: Code) -> list[ast.Call]:
     }
     fits = []
     for call in code.calls:
-        if code.method(call) not in ("fit", "fit_transform") or not call.args:
-            continue
+        if (
+            code.method(call) not in ("fit", "fit_transform")
+            or not call.args
+            or not isinstance(call.func, ast.Attribute)
+        ):
+            continue  # a bare `fit(loader)` is a function of the script's own, not a scaler's method
         owner = call.func.value
         built_here = isinstance(owner, ast.Call) and code.qualname(owner.func).split(".")[-1] in SCALERS
         if built_here or code.text(owner, 200) in scalers:

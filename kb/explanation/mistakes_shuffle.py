@@ -36,20 +36,18 @@ def _iterable_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> bool:
     return False
 
 
-def _split_at_random(code: Code, dataset: ast.AST | None) -> bool:
-    """Whether the dataset is stored by a `... = random_split(...)` anywhere in the file (tuple targets included)."""
-    if dataset is None:
-        return False
-    wanted = code.text(dataset, 200)
+def _split_at_random(code: Code) -> set[str]:
+    """What the file stores from a `... = random_split(...)` (tuple targets included), as text: found once per file,
+    not once per loader, so a script with thousands of loaders stays linear."""
+    stored = set()
     for assign in code.nodes[ast.Assign]:
         value = assign.value
         if not (isinstance(value, ast.Call) and code.qualname(value.func).split(".")[-1] == "random_split"):
             continue
         for target in assign.targets:
             parts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
-            if any(code.text(part, 200) == wanted for part in parts):
-                return True
-    return False
+            stored |= {code.text(part, 200) for part in parts}
+    return stored
 
 
 def _unseen_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> str | None:
@@ -92,16 +90,9 @@ def _never_read(code: Code, call: ast.Call, loaders: list[ast.Call]) -> bool:
     name, scope = parent.targets[0].id, code.function_of(call)
 
     def local_to(fn: ast.AST | None) -> bool:  # the name is assigned inside fn, so a read there is fn's own
-        return fn is not None and any(
-            isinstance(t, ast.Name) and t.id == name
-            for a in code.walk(fn)
-            if isinstance(a, ast.Assign)
-            for t in a.targets
-        )
+        return fn is not None and any(code.function_of(a) is fn for a in code.assignments_of(name))
 
-    for read in code.nodes[ast.Name]:
-        if read.id != name or not isinstance(read.ctx, ast.Load):
-            continue
+    for read in code.reads.get(name, ()):
         reader = code.function_of(read)
         inside = scope is None or any(a is scope for a in code.ancestors(read))
         if reader is scope or (inside and not local_to(reader)):
@@ -116,6 +107,7 @@ def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
         for call in code.calls
         if code.qualname(call.func).split(".")[-1] == "DataLoader" and loader_role(code, call) == "train"
     ]
+    split_at_random = _split_at_random(code)
     for call in loaders:
         keywords = {k.arg: k.value for k in call.keywords if k.arg}
         shuffle = keywords.get("shuffle")
@@ -141,7 +133,7 @@ def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
             title = f"The training DataLoader does not shuffle ({unseen} is defined in another file)"
             found.append(mistake(code, "train-loader-no-shuffle", title, call, call, evidence, why, "minor"))
             continue
-        if _split_at_random(code, dataset):
+        if dataset is not None and code.text(dataset, 200) in split_at_random:
             # random_split permuted the data once, so batches are already mixed: the bias the rule is about (data
             # stored in order, batches of one kind) is gone, and only the per-epoch reshuffle is missing. Blind
             # reviewers called three such loaders harmless; one project's maintainers still changed theirs
