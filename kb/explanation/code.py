@@ -47,7 +47,7 @@ FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Top-level modules of the libraries kb knows (their classes behave as documented); anything else a script imports
 # is the project's own code, in files kb does not see.
 LIBRARY_MODULES = {"torch", "torchvision", "torchaudio", "torchtext", "torch_geometric", "datasets", "transformers"}
-LIBRARY_MODULES |= {"sklearn", "scipy", "numpy", "pandas", "tensorflow", "keras", "monai", "timm", "PIL"}
+LIBRARY_MODULES |= {"sklearn", "scipy", "numpy", "pandas", "tensorflow", "keras", "monai", "timm", "PIL", "lightning"}
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
@@ -281,6 +281,28 @@ class Code:
                     if isinstance(node, ast.Name) and id(node) not in called and node.id in self.functions:
                         self._alias_map[node.id].update(t for t in targets if t != node.id)
         return self._alias_map
+
+    def arguments_for(self, fn: ast.FunctionDef, parameter: str) -> list[tuple[ast.Call, ast.AST]]:
+        """(call, what it passes) for each call of `fn` in the file that passes `parameter`: the `ast.keyword` when
+        passed by name, else the positional argument (`self`/`cls` not counted; none after a `*args`)."""
+        positional = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+        if positional and positional[0] in ("self", "cls"):
+            positional = positional[1:]
+        index = positional.index(parameter) if parameter in positional else None
+        passed = []
+        for call in self.callers(fn):
+            keyword = next((k for k in call.keywords if k.arg == parameter), None)
+            if keyword is not None:
+                passed.append((call, keyword))
+            elif index is not None and index < len(call.args):
+                if not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+                    passed.append((call, call.args[index]))
+        return passed
+
+    def from_project(self, node: ast.AST) -> bool:
+        """The called name comes through an import of a module that is no library kb knows: the project's own code,
+        in files kb does not see (`from dataset.pairs import OmniglotPairs`, `utils.ColorJitter`)."""
+        return self.is_imported(node) and self.qualname(node).split(".")[0] not in LIBRARY_MODULES
 
     def is_parameter(self, name: ast.Name) -> bool:
         """The name is a parameter of the function it is used in."""

@@ -55,20 +55,13 @@ def _at_call_sites(found: Found, loader: ast.Call, value: ast.AST, kind: str) ->
     fn = code.function_of(loader)
     if not isinstance(value, ast.Name) or fn is None or not code.is_parameter(value):
         return False
-    positional = [a.arg for a in fn.args.posonlyargs + fn.args.args]
-    if positional and positional[0] in ("self", "cls"):
-        positional = positional[1:]
     reported = False
-    for caller in code.callers(fn):
+    for caller, passed in code.arguments_for(fn, value.id):
         if role_of(code.assigned_name(caller)) == "eval":
             continue  # the validation loader's batch size does not change training
-        passed = next((k for k in caller.keywords if k.arg == value.id), None)
-        if passed is not None:
+        if isinstance(passed, ast.keyword):
             found.keyword(passed, kind, "pytorch")
-            reported = True
-        elif value.id in positional and positional.index(value.id) < len(caller.args):
-            argument = caller.args[positional.index(value.id)]
-            if not isinstance(argument, ast.Starred):
-                found.add(kind, argument, argument, "pytorch")
-                reported = True
+        else:
+            found.add(kind, passed, passed, "pytorch")
+        reported = True
     return reported

@@ -184,14 +184,12 @@ def _params_dict(code, node: ast.AST, call: ast.Call) -> ast.Dict | None:
     fn = code.function_of(call)
     if fn is None or not code.is_parameter(node):
         return None
-    positional = [a.arg for a in fn.args.posonlyargs + fn.args.args]
-    for caller in code.callers(fn):
-        if node.id in positional and positional.index(node.id) < len(caller.args):
-            argument = caller.args[positional.index(node.id)]
-            if isinstance(argument, ast.Name):
-                found = code.assignment(argument.id, caller)
-                if isinstance(found, ast.Dict):
-                    return found
+    for caller, passed in code.arguments_for(fn, node.id):
+        argument = passed.value if isinstance(passed, ast.keyword) else passed
+        if isinstance(argument, ast.Name):
+            found = code.assignment(argument.id, caller)
+            if isinstance(found, ast.Dict):
+                return found
     return None
 
 

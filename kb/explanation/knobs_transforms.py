@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from .code import LIBRARY_MODULES, Code
+from .code import Code
 from .knobs import Found
 
 AUGMENTATIONS = {"ColorJitter", "AutoAugment", "RandAugment", "TrivialAugmentWide", "AugMix", "GaussianBlur"}
@@ -18,12 +18,7 @@ NOT_TRANSFORMS = ("Sampler", "State", "Generator", "Forest", "Search", "Split", 
 def _project_augmentation(code: Code, call: ast.Call, name: str) -> bool:
     """A random transform the project writes itself, named like the libraries' (`utils.ColorJitter`, `Lighting`,
     a joint `RandomCrop` for image and mask in its own transforms module)."""
-    head = call.func
-    while isinstance(head, ast.Attribute):
-        head = head.value
-    if not (isinstance(head, ast.Name) and head.id in code.imports):
-        return False
-    if code.qualname(call.func).split(".")[0] in LIBRARY_MODULES:
+    if not code.from_project(call.func):
         return False
     random_named = name.startswith("Random") and not any(n in name for n in NOT_TRANSFORMS)
     return random_named or name in AUGMENTATIONS or name == "Lighting"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from .code import LIBRARY_MODULES, Code, words
+from .code import Code, words
 from .findings import Mistake
 from .knobs_loaders import loader_role
 from .mistakes import mistake, where
@@ -62,11 +62,7 @@ def _unseen_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> str | N
         getattr(d, "name", None) == short for d in code.nodes[ast.ClassDef] + code.nodes[ast.FunctionDef]
     ):
         return None  # a function's result, or a class of this file: kb reads it
-    head = built.func
-    while isinstance(head, ast.Attribute):
-        head = head.value
-    imported = isinstance(head, ast.Name) and head.id in code.imports
-    return short if imported and name.split(".")[0] not in LIBRARY_MODULES else None
+    return short if code.from_project(built.func) else None
 
 
 def _samples_at_random(code: Code, getitem: ast.FunctionDef) -> bool:
