@@ -267,12 +267,9 @@ def settings_defined(found: Found) -> None:
     at = {(k.cell, k.line) for k in found.knobs}  # a line that already shows a knob (an estimator's **params entry)
     # keys and attributes the file reads back itself (`settings["lr"]`, `hyp['opt']['lr']`, `config.lr`): the
     # setting reaches kb where it is used, so the definition is not reported a second time
-    read = {n.slice.value for n in code.nodes[ast.Subscript] if isinstance(n.slice, ast.Constant)}
-    read_back = {
-        n.slice.value
-        for n in code.nodes[ast.Subscript]
-        if isinstance(n.slice, ast.Constant) and isinstance(n.ctx, ast.Load)
-    }
+    keyed = [n for n in code.nodes[ast.Subscript] if isinstance(n.slice, ast.Constant)]
+    read = {n.slice.value for n in keyed}
+    read_back = {n.slice.value for n in keyed if isinstance(n.ctx, ast.Load)}  # loads only, not `d["k"] = ...`
     read |= {n.attr for n in code.nodes[ast.Attribute] if isinstance(n.ctx, ast.Load)}
 
     def report(kind: str, node: ast.AST, value: ast.AST) -> None:

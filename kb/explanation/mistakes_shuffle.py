@@ -36,7 +36,7 @@ def _iterable_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> bool:
     return False
 
 
-def _split_at_random(code: Code) -> set[str]:
+def _random_split_targets(code: Code) -> set[str]:
     """What the file stores from a `... = random_split(...)` (tuple targets included), as text: found once per file,
     not once per loader, so a script with thousands of loaders stays linear."""
     stored = set()
@@ -103,7 +103,7 @@ def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
         for call in code.calls
         if code.qualname(call.func).split(".")[-1] == "DataLoader" and loader_role(code, call) == "train"
     ]
-    split_at_random = _split_at_random(code)
+    split_at_random = _random_split_targets(code)
     for call in loaders:
         keywords = {k.arg: k.value for k in call.keywords if k.arg}
         shuffle = keywords.get("shuffle")
