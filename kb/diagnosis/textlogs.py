@@ -227,16 +227,16 @@ def read_text(text: str, fmt: str = "text log") -> Table | None:
     epochs_seen: dict[tuple, set] = {}
     epoch = step = None
     reader = LineReader()
-    section = None  # "val" after a header like "testing in eval mode...": the next metric line is validation's
+    validation_next = False  # after a header like "testing in eval mode...": the next metric line is validation's
     for number, piece in _physical_pieces(text):
         if not any(c.isdigit() for c in piece):
-            section = _section_header(piece) or section
+            validation_next = validation_next or _opens_validation(piece)
             continue
         line = reader.read(number, piece)
-        if section and line.metrics:
-            if section == "val" and not any(set(name.split("_")) & ROLE_WORDS for name in line.metrics):
+        if validation_next and line.metrics:
+            if not any(set(name.split("_")) & ROLE_WORDS for name in line.metrics):
                 line.metrics = {f"val_{name}": value for name, value in line.metrics.items()}
-            section = None
+            validation_next = False
         if not line.metrics:
             if line.epoch is not None:  # an "Epoch 3/10" header: the rows below belong to it
                 epoch = line.epoch
@@ -284,14 +284,12 @@ HEADER_WORDS = VAL_HEADER_WORDS | {"in", "on", "the", "mode", "set", "data", "da
 HEADER_WORDS |= {"now", "start", "starting", "started", "begin", "loop", "run", "running", "model", "epoch", "results"}
 
 
-def _section_header(piece: str) -> str | None:
+def _opens_validation(piece: str) -> bool:
     """A short line without numbers that opens with validation ("testing in eval mode...", "Validating:",
     "Evaluation"), for logs that print training and validation with one print statement ("Loading the test set"
     does not count: it does not open with the word)."""
     words = SECTION_WORD.findall(piece.lower())
-    if not words or len(words) > 8 or words[0] not in VAL_HEADER_WORDS or not set(words) <= HEADER_WORDS:
-        return None
-    return "val"
+    return bool(words) and len(words) <= 8 and words[0] in VAL_HEADER_WORDS and set(words) <= HEADER_WORDS
 
 
 def _last_refresh_per_bar(rows: list[Line]) -> list[Line]:
