@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from .errors import KbError, PageNotFound, UsageError
 from .index import Index
 from .indexing import BuildStats, ensure_index, index_path, load_current, scan_files
 from .notices import Notify, Progress, notify_stderr
-from .pages import Library, Page, load_library, page_files, parse_page
+from .pages import Library, Page, PagesOnDemand, load_library, page_files, parse_page
 from .query import as_text, make_query
 from .search import Answer, Searcher
 
@@ -47,6 +48,7 @@ class Engine:
         self._library: Library | None = None
         self._files: list | None = None  # the page files' stamps, taken just before the library was parsed
         self._pages_read: dict[str, Page] = {}
+        self._pages_on_demand: PagesOnDemand | None = None
         self._problems_reported = False
         self._embedder = embedder
         self._overrides_announced = False
@@ -96,6 +98,16 @@ class Engine:
             self._library = load_library(self.concept_dirs)
             self._report_problems([str(p) for p in self._library.problems if p.fatal])
         return self._library
+
+    @property
+    def named_pages(self) -> Mapping[str, Page]:
+        """Pages by slug for the commands that name a few of them (explain, diagnose): the parsed library when it
+        is loaded already, else each page parsed when first named."""
+        if self._library is not None:
+            return self._library.pages
+        if self._pages_on_demand is None:
+            self._pages_on_demand = PagesOnDemand(self.concept_dirs, lambda p: self.notify(f"{p}; page skipped"))
+        return self._pages_on_demand
 
     def _report_problems(self, problems: list[str]) -> None:
         if not self._problems_reported:
@@ -207,19 +219,19 @@ class Engine:
         """Diagnose a training log (kb.diagnosis), naming this engine's pages."""
         from .diagnosis import diagnose_file
 
-        return diagnose_file(log, train=train, val=val, classes=classes, pages=self.library.pages)
+        return diagnose_file(log, train=train, val=val, classes=classes, pages=self.named_pages)
 
     def explain(self, path: str | Path, name: str | None = None):
         """Explain a training script or notebook (kb.explanation), naming this engine's pages; "-" reads stdin."""
         from .explanation import explain_file
 
-        return explain_file(path, pages=self.library.pages, name=name)
+        return explain_file(path, pages=self.named_pages, name=name)
 
     def explain_text(self, code: str, name: str = "<code>"):
         """Explain code given as text (an editor buffer, an agent's paste); a notebook's JSON is recognised."""
         from .explanation import explain_text
 
-        return explain_text(code, pages=self.library.pages, name=name)
+        return explain_text(code, pages=self.named_pages, name=name)
 
     def page(self, slug: str) -> Page:
         slug = slug.strip().removesuffix(".md").split("/")[-1]

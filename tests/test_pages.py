@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.check import check_paths
-from kb.pages import load_library, parse_page
+from kb.pages import PagesOnDemand, builtin_concepts_dir, load_library, parse_page
 
 from conftest import page_text, run_kb, write_page
 
@@ -49,6 +49,25 @@ def test_missing_required_field_duplicate_slug_and_dangling_related_are_each_rep
     assert any("duplicate slug 'fine'" in m for m in messages)
     assert any("dangling.md:" in m and "related slug 'no-such-page' has no page" in m for m in messages)
     assert set(library.pages) == {"fine"}
+
+
+def test_pages_parsed_on_demand_are_the_pages_load_library_keeps(tmp_path):
+    # explain and diagnose parse only the pages they name; which pages exist must not depend on that
+    user = tmp_path / "user"
+    write_page(tmp_path, "debugging", "fine", title="Built-in fine")
+    write_page(tmp_path, "debugging", "no-summary", text=page_text().replace('summary: "A demo page for tests."\n', ""))
+    write_page(tmp_path, "data", "dangling", related=["no-such-page"])
+    write_page(tmp_path, "data", "linked", related=["fine"])
+    write_page(user, "debugging", "fine", title="User fine")  # a later directory overrides by slug
+    dirs = [(tmp_path, "built-in"), (user, "user")]
+    reported = []
+    on_demand = PagesOnDemand(dirs, reported.append)
+    assert on_demand.get("no-summary") is None and "no-summary" not in on_demand
+    assert [str(p) for p in reported] and "missing required field 'summary'" in str(reported[0])
+    assert on_demand["fine"].title == "User fine" and on_demand["linked"].related == ("fine",)
+    assert set(on_demand) == set(load_library(dirs).pages) == {"fine", "linked"}
+    builtin = [(builtin_concepts_dir(), "built-in")]
+    assert set(PagesOnDemand(builtin)) == set(load_library(builtin).pages)
 
 
 def test_check_reports_format_problems_as_file_line_message(tmp_path):
