@@ -2,7 +2,8 @@
 writes its log.
 
 Data: scikit-learn's bundled digits (1797 8x8 images, 10 classes, so chance-level loss is ln 10 = 2.303) and
-two-moons. Seeds are fixed and torch runs single-threaded, so every run is the same on every machine.
+two-moons. Seeds are fixed and torch runs single-threaded, so every run is the same on one machine (not
+across CPUs: their kernels round differently, so the tests assert what a run shows, not its exact digits).
 The pathologies come from the causes a practitioner would hit (learning rate 100x too high or too low, 40
 training images for a large network, shuffled labels, a linear model on a non-linear problem, a few corrupted
 batches), not from tweaking the curves.
