@@ -767,14 +767,18 @@ def test_where_to_start_is_the_learning_rate_then_what_the_script_sets():
 
 def test_text_markdown_and_json_renderings(fake_engine):
     code = (
-        "import torch\nopt = torch.optim.Adam(params, lr=1e-3, weight_decay=1e-2)\nfor epoch in range(5):\n    pass\n"
+        "import torch\nopt = torch.optim.Adam(params, lr=1e-3, weight_decay=1e-2)\n"
+        "loss_fn = torch.nn.CrossEntropyLoss()\nfor epoch in range(5):\n"
+        "    loss = loss_fn(torch.softmax(model(x), dim=1), y)\n"
     )
     result = fake_engine.explain_text(code, name="train.py")
     text = render("explanation", result, "text")
-    assert text.startswith("train.py: PyTorch script, 4 knobs, 1 likely mistake\n")
-    assert "  line 2  learning rate     1e-3  [learning-rate]" in text and "Likely mistakes:" in text
+    assert text.startswith("train.py: PyTorch script, 5 knobs, 1 likely mistake, 1 minor point\n")
+    assert "  line 2  learning rate     1e-3  [learning-rate]" in text
+    likely, minor = text.split("Likely mistakes:")[1].split("Minor points")
+    assert "softmax before a loss that expects logits" in likely and "adam-weight-decay" in minor
     assert text.rstrip().endswith(
-        "Where to start: the learning rate (line 2, 1e-3), then the number of epochs (line 3, 5), then the weight decay (line 2, 1e-2)."
+        "Where to start: the learning rate (line 2, 1e-3), then the number of epochs (line 4, 5), then the weight decay (line 2, 1e-2)."
     )
     markdown = render("explanation", result, "markdown")
     assert (
@@ -797,8 +801,9 @@ def test_text_markdown_and_json_renderings(fake_engine):
         "page",
         "severity",
     }
-    assert data["mistakes"][0]["severity"] == "likely"
-    assert data["mistakes"][0]["id"] == "adam-weight-decay" and data["start"][0]["kind"] == "learning_rate"
+    severities = {m["id"]: m["severity"] for m in data["mistakes"]}
+    assert severities == {"adam-weight-decay": "minor", "softmax-before-logits-loss": "likely"}
+    assert data["start"][0]["kind"] == "learning_rate"
     with pytest.raises(UsageError, match="--format html: not a format here"):
         render("explanation", result, "html")
 

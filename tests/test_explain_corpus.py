@@ -26,7 +26,7 @@ from explain_eval import long_script  # noqa: E402
 # written (13 files), then grew by blind batches of 11, 12, 10, 10, 10 and 7 (2026-12-07), which are only measured;
 # a seventh and a tenth batch of 10 and a thirteenth of 5 (dev) were added to the dev half.
 FLOOR = {
-    "dev": {"precision": 0.946, "recall": 0.939, "mistakes_found": 14, "false_alarms": 2},
+    "dev": {"precision": 0.946, "recall": 0.939, "mistakes_found": 14, "false_alarms": 1},
     "held-out": {"precision": 0.888, "recall": 0.876, "mistakes_found": 6, "false_alarms": 5},
 }
 
