@@ -87,6 +87,24 @@ DEV_REPOS |= {
     "xinming365/DL-exercise",
 }
 
+# The fourteenth batch (2026-12-07, third session): blind, measured once on arrival as held-out (12 files: precision
+# 0.869, recall 0.740, 0/1 mistakes, 1 false alarm, Adam's L2 in a GCN script), then moved to the dev half to work
+# on what it showed; the fifteenth batch, collected after, is held out to measure that work.
+DEV_REPOS |= {
+    "Madrobot9182/AttentionSpan.ai",
+    "Raja-Vignesh7/ML-NLP-Engineer",
+    "amozie/amozie",
+    "antoninichiq/Machine_Learning",
+    "as7895/DSFNet",
+    "bmsookim/graph-tutorial.pytorch",
+    "dcabezas98/IN",
+    "donglinkang2021/MinVQVAE",
+    "dvgodoy/PyTorchStepByStep",
+    "emepetres/kaggle-ps-s3e2",
+    "jskDr/keraspp_2021",
+    "paulseghers/samy_mlops",
+}
+
 
 def load_labels() -> list[dict]:
     return yaml.safe_load(LABELS.read_text(encoding="utf-8"))

@@ -277,6 +277,32 @@ def test_keras_compile_fit_optimizers_losses_layers_and_callbacks():
     }  # fmt: skip
 
 
+def test_keras_star_imports_and_compile_by_position_as_older_scripts_write_them():
+    # amozie/keras_cifar10.py: `from keras.layers import *`, then `model.compile(Adam(1e-3), 'categorical_crossentropy')`
+    code = """
+    import re
+    import torch
+    from keras.models import *
+    from keras.layers import *
+    from keras.callbacks import *
+    pattern = re.compile("epoch")
+    x = Input((32, 32, 3))
+    y = BatchNormalization()(Conv2D(16, 2)(x))
+    y = Dropout(0.25)(y)
+    model = Model(x, y)
+    model.compile(Adam(1e-3), 'categorical_crossentropy', ['accuracy'])
+    model.fit(X, Y, epochs=10, callbacks=[EarlyStopping(patience=2)])
+    fast = torch.compile(net)
+    """
+    assert found(code) == {
+        (9, "normalization_layer"), (10, "dropout"), (12, "loss"), (13, "epochs"), (13, "early_stopping"),
+    }  # fmt: skip
+    # Adam(1e-3) is not imported (no `from keras.optimizers import *`): only a name kb cannot place, so no knob;
+    # its own class in the file is never taken for a star-imported one either
+    own = code.replace("import re\n", "import re\n    class Dropout:\n        pass\n")
+    assert (11, "dropout") not in found(own)
+
+
 def test_keras_image_generator_counts_augmentations_switched_on_and_tf_data_pipelines():
     code = """
     from keras.preprocessing.image import ImageDataGenerator

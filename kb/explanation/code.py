@@ -38,6 +38,16 @@ SAME_MODULES = (
     ("keras.api.", "keras."),
     ("pytorch_lightning.", "lightning.pytorch."),
 )
+# `from keras.layers import *` then `BatchNormalization()`: which star-imported module a bare name comes from. kb
+# cannot list a module's names without importing it, so the Keras modules old scripts star-import are told apart
+# by the names kb reads from them; any other name goes to the star module imported last (Python's own rule for a
+# name two of them share).
+STAR_NAMES = {
+    "optimizers": {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lion"},
+    "callbacks": {"EarlyStopping", "ReduceLROnPlateau", "LearningRateScheduler", "ModelCheckpoint", "CSVLogger"},
+    "models": {"Model", "Sequential", "load_model"},
+    "losses": {"CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy", "Huber"},
+}
 EVAL_WORDS = {"val", "valid", "validation", "validate", "test", "testing", "eval", "evaluate", "evaluation", "dev"}
 EVAL_WORDS |= {"holdout", "inference", "infer", "predict", "prediction", "predictions"}
 EVAL_PREFIXES = ("test", "valid", "eval")
@@ -115,11 +125,13 @@ class Code:
             if isinstance(name.ctx, ast.Load):
                 self.reads[name.id].append(name)
         self._functions_of: dict[ast.AST, ast.AST | None] = {}
+        self.star_modules: list[str] = []  # `from keras.layers import *`, in import order (filled by _imports)
         self.imports = self._imports()
         self.bound = {t.id for a in self.nodes[ast.Assign] for t in a.targets if isinstance(t, ast.Name)}
         self.functions: dict[str, list[ast.FunctionDef]] = defaultdict(list)
         for fn in self.nodes[ast.FunctionDef] + self.nodes[ast.AsyncFunctionDef]:
             self.functions[fn.name].append(fn)
+        self.classes = {c.name for c in self.nodes[ast.ClassDef]}
         self._alias_map: dict[str, set[str]] | None = None
         self.values = Values(self)
         self.frameworks = self._frameworks()
@@ -171,7 +183,19 @@ class Code:
                 for alias in node.names:
                     if alias.name != "*":
                         found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                    elif node.module.split(".")[0] in LIBRARY_MODULES:
+                        self.star_modules.append(node.module)
         return found
+
+    def _star_module(self, name: str) -> str | None:
+        """The library module a bare name comes from through `from module import *`, when the file has any."""
+        if not self.star_modules or name in self.bound or name in self.functions or name in self.classes:
+            return None
+        for module in reversed(self.star_modules):
+            if name in STAR_NAMES.get(normalize(module).split(".")[-1], ()):
+                return module
+        others = [m for m in self.star_modules if normalize(m).split(".")[-1] not in STAR_NAMES]
+        return (others or self.star_modules)[-1]
 
     def qualname(self, node: ast.AST) -> str:
         """`nn.Dropout` -> 'torch.nn.Dropout' through the file's imports; `model.fit` stays 'model.fit'."""
@@ -188,6 +212,9 @@ class Code:
             root = self.imports.get(node.id)
             if root is None and node.id not in self.bound:
                 root = CONVENTIONAL_ALIASES.get(node.id)
+            if root is None and not parts:
+                star = self._star_module(node.id)
+                root = f"{star}.{node.id}" if star else None
             head = root or node.id
         elif isinstance(node, ast.Call):
             head = self.qualname(node.func) + "()"
@@ -204,8 +231,9 @@ class Code:
         )
 
     def _frameworks(self) -> set[str]:
-        modules = {normalize(m + ".").split(".")[0] for m in self.imports.values()}
-        modules |= {normalize(m + ".")[: len("lightning.pytorch")] for m in self.imports.values()}
+        imported = [*self.imports.values(), *self.star_modules]
+        modules = {normalize(m + ".").split(".")[0] for m in imported}
+        modules |= {normalize(m + ".")[: len("lightning.pytorch")] for m in imported}
         found = set()
         for framework, roots in (
             ("pytorch", {"torch"}),

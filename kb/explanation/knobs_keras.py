@@ -61,19 +61,27 @@ def _constructed(code: Code, value: ast.AST, before: ast.AST) -> bool:
 
 def compile_(found: Found, call: ast.Call) -> bool:
     """`model.compile(optimizer='adam', loss='categorical_crossentropy')`: strings and references set them here;
-    an optimizer or loss built by a call is reported at that call."""
+    an optimizer or loss built by a call is reported at that call. Keras' signature is compile(optimizer, loss,
+    metrics, ...), and older scripts pass them by position: `model.compile(Adam(1e-3), 'categorical_crossentropy')`
+    (only on a model of a Keras script: `re.compile` and `torch.compile` are imported functions)."""
     code = found.code
-    if code.method(call) != "compile" or not any(k.arg in ("optimizer", "loss") for k in call.keywords):
+    if code.method(call) != "compile":
         return False
-    for keyword in call.keywords:
-        value = keyword.value
-        if keyword.arg not in ("optimizer", "loss") or isinstance(value, ast.Call) or _constructed(code, value, call):
+    settings = [(k.arg, k, k.value) for k in call.keywords if k.arg in ("optimizer", "loss")]
+    if "keras" in code.frameworks and not code.is_imported(call.func):
+        settings += [(name, arg, arg) for name, arg in zip(("optimizer", "loss"), call.args)]
+    if not settings:
+        return False
+    for name, node, value in settings:
+        if isinstance(value, ast.Call) or _constructed(code, value, call):
             continue
-        if keyword.arg == "optimizer":
-            name = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else ""
-            found.add("optimizer", keyword, value, "keras", optimizer_page(name or code.text(value)))
+        if isinstance(value, ast.Constant) and not isinstance(value.value, str):
+            continue
+        if name == "optimizer":
+            text = value.value if isinstance(value, ast.Constant) else ""
+            found.add("optimizer", node, value, "keras", optimizer_page(text or code.text(value)))
         else:
-            found.add("loss", keyword, value, "keras")
+            found.add("loss", node, value, "keras")
     return True
 
 
