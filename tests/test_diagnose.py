@@ -296,6 +296,15 @@ def test_short_truncated_or_messy_logs_still_diagnose(tmp_path):
     single.write_text("epoch,loss,val_loss\n0,2.3,2.2\n")
     d = diagnose(single)
     assert ids(d) == ["not-enough-data"] and not d.healthy
+    # three to five epochs cannot tell a trend from noise: no "still improving" (a 3-epoch YOLO warm-up) and no
+    # "underfitting" (a 5-point LoRA run), but what a short log can show is still said
+    for rows in ([2.3, 2.2, 2.1], [3.02, 2.92, 2.83, 2.67, 2.68]):
+        short = tmp_path / "short.csv"
+        short.write_text("epoch,loss,val_loss\n" + "".join(f"{e},{v},{v - 0.1}\n" for e, v in enumerate(rows)))
+        assert [f.id for f in diagnose(short).findings] == ["not-enough-data"]
+    exploding = tmp_path / "exploding.csv"
+    exploding.write_text("epoch,loss\n0,2.3\n1,40\n2,900\n3,20000\n")
+    assert ids(diagnose(exploding))[0] == "divergence"
     killed = tmp_path / "killed.jsonl"  # a run killed mid-write: the half line at the end is dropped
     killed.write_text("".join(json.dumps({"epoch": e, "loss": 2.3 * 0.8**e}) + "\n" for e in range(10)) + '{"epo')
     assert len(diagnose(killed).log.train) == 10

@@ -43,6 +43,16 @@ def test_lightning_metrics_csv_with_padded_rows(tmp_path):
     assert log.train.name in ("train_loss_step", "train_loss_epoch")
 
 
+def test_a_sparse_lightning_csv_whose_first_rows_are_mostly_empty_is_a_table(tmp_path):
+    # ImaJin14/crypto-forecast-thesis: per-step gradient norms, epoch-level losses; the first rows hold 1-3 of 11
+    # cells, which once made the CSV look like text ("no training curve found")
+    head = "epoch,grad_norm_max,grad_norm_mean,loss_dir,lr-Adam,step,train_loss,val_loss\n,,,,0.001,0,,\n"
+    rows = "".join(f"{e},0.08,0.02,,,{10 * e + s},,\n" for e in range(6) for s in range(3))
+    rows += "".join(f"{e},,,0.5,,{10 * e + 2},{0.2 - 0.01 * e},{0.4 - 0.02 * e}\n" for e in range(6))
+    log = read_log(write(tmp_path, "metrics.csv", head + rows))
+    assert log.train.name == "train_loss" and log.val.name == "val_loss" and len(log.val.y) == 6
+
+
 def test_hf_trainer_state_with_a_nan_hidden_by_the_filter(tmp_path):
     state = {
         "log_history": [
@@ -251,6 +261,24 @@ def test_epoch_counter_that_starts_again_splits_runs(tmp_path):
     log = text_log(tmp_path, run(8, 2.0) + run(5, 1.0))
     assert len(log.runs) == 1 and log.runs[0] == "epoch 8 -> 1 at line 18"
     assert list(log.train.x) == [1, 2, 3, 4, 5] and log.train.y[0] == 1.0  # the last run only
+
+
+def test_an_iteration_counter_that_restarts_with_every_epoch_is_no_restarted_run(tmp_path):
+    # "Epoch: [352/520] Iter:[0/495]" (HRNet/PIDNet-style segmentation logs): Iter counts within the epoch
+    text = "".join(
+        f"Epoch: [{e}/20] Iter:[{i}/30], lr: [0.01], Loss: {2.0 - 0.05 * e - 0.001 * i:.4f}\n"
+        for e in range(10, 20)
+        for i in range(0, 30, 10)
+    )
+    log = read_log(write(tmp_path, "train.log", text))
+    assert not log.runs and log.x_name == "epoch" and len(log.train.y) == 30
+    assert log.train.x[0] == 10 and log.train.x[-1] == pytest.approx(19 + 20 / 21)  # steps per epoch: the largest + 1
+    # a counter that really starts again is still a new run, and the finding names only the first few positions
+    again = "".join(f"Epoch {e}/3 loss: {1 - 0.1 * e}\n" for _ in range(9) for e in range(1, 4))
+    from kb.diagnosis import diagnose_file
+
+    found = diagnose_file(write(tmp_path, "again.log", again)).findings[0]
+    assert found.id == "restarted-runs" and "; and 3 more" in found.evidence
 
 
 def test_csv_runs_appended_with_the_header_again_or_a_restarting_counter(tmp_path):

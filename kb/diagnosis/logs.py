@@ -206,6 +206,9 @@ def _from_table(path: Path, table: Table, train: str | None, val: str | None) ->
         (step_col, "step") if covered(step_col) else (epoch_col, "epoch") if covered(epoch_col) else (None, "row")
     )
     x_all = table.values[x_col] if x_col else np.arange(1, table.rows + 1, dtype=float)
+    within = _steps_within_epochs(table, step_col, epoch_col) if step_col and x_col == step_col and epoch_col else None
+    if within is not None:
+        x_all, x_name = within, "epoch"
     series: dict[str, Series] = {}
     notes: list[str] = []
     for name in table.names:
@@ -240,6 +243,8 @@ def _last_run(table: Table, step_col: str | None, epoch_col: str | None) -> tupl
         drops = np.nonzero(np.diff(values[rows]) < 0)[0]
         for d in drops:
             row = int(rows[d + 1])
+            if name == step_col and _next_epoch(table, epoch_col, int(rows[d]), row):
+                continue  # "Epoch: [353/520] Iter: [0/495]": the step counts within an epoch, and a new one began
             starts.add(row)
             why.setdefault(row, f"{label} {_num(values[rows[d]])} -> {_num(values[row])}")
     starts.discard(0)
@@ -250,6 +255,24 @@ def _last_run(table: Table, step_col: str | None, epoch_col: str | None) -> tupl
         f"{why[r]} at {where} {int(table.lines[r]) if table.lines is not None else r + 1}" for r in sorted(starts)
     )
     return table.select(max(starts)), runs
+
+
+def _next_epoch(table: Table, epoch_col: str | None, before: int, row: int) -> bool:
+    """The epoch counter went up between two rows (a step counter that restarts there counts within epochs)."""
+    if epoch_col is None:
+        return False
+    epochs = table.values[epoch_col]
+    return bool(np.isfinite(epochs[before]) and np.isfinite(epochs[row]) and epochs[row] > epochs[before])
+
+
+def _steps_within_epochs(table: Table, step_col: str, epoch_col: str) -> np.ndarray | None:
+    """Epoch + step / steps-per-epoch, when the step counter starts again with every epoch (and is kept, so its
+    drops were not restarts): a position that grows through the run, in epochs. None for a global step."""
+    steps, epochs = table.values[step_col], table.values[epoch_col]
+    both = np.isfinite(steps) & np.isfinite(epochs)
+    if not both.any() or not (np.diff(steps[both]) < 0).any():
+        return None
+    return epochs + steps / (np.nanmax(steps[both]) + 1)
 
 
 def _num(v: float) -> str:

@@ -35,6 +35,9 @@ LOSS_FLOOR = 1e-3  # training losses below this are not compared: loggers round 
 CHANCE_ACC = 0.005  # one evaluation at chance: accuracy within 0.005 of 1/C and loss >= 98% of ln(C)
 
 
+SHOWN_RESTARTS = 5
+
+
 def restarted_runs(ctx: Context) -> Finding | None:
     log = ctx.log
     if not log.runs:
@@ -42,8 +45,11 @@ def restarted_runs(ctx: Context) -> Finding | None:
     count = len(log.runs) + 1
     c = ctx.main
     span = f" ({ctx.where(c, 0)} to {ctx.where(c, len(c) - 1)}, {len(c)} points)" if c is not None and len(c) else ""
+    shown = "; ".join(log.runs[:SHOWN_RESTARTS]) + (
+        f"; and {len(log.runs) - SHOWN_RESTARTS} more" if len(log.runs) > SHOWN_RESTARTS else ""
+    )  # a log that restarts every epoch must not print a screenful of positions
     evidence = (
-        f"The counter starts again {len(log.runs)} time{'s' if count > 2 else ''} ({'; '.join(log.runs)}): "
+        f"The counter starts again {len(log.runs)} time{'s' if count > 2 else ''} ({shown}): "
         f"{count} runs were written into this log, one after another. kb diagnoses the last run only{span}; "
         f"an earlier run may have ended differently (cut the file at those lines to diagnose one)."
     )

@@ -236,7 +236,9 @@ def sniff_header(text: str) -> tuple[list[str], str] | None:
         return None
     if len(lines) == 1:
         return header, delimiter  # a header and nothing else yet: read_delimited says so
-    cells = [c for line in lines[1:] for c in next(csv.reader([line], delimiter=delimiter), [])]
+    # empty cells are missing values, not text: Lightning's metrics.csv leaves most of each row empty (per-step
+    # columns on epoch rows and back), and a sparse first few rows must not hide a table
+    cells = [c for line in lines[1:] for c in next(csv.reader([line], delimiter=delimiter), []) if c.strip()]
     if not cells or sum(number(c) is not None for c in cells) < MIN_NUMERIC_SHARE * len(cells):
         return None
     return header, delimiter

@@ -29,6 +29,11 @@ PROBLEM_ORDER = (
     "spikes",
     "not-enough-data",
 )
+# Fewer points than this per curve and the main reading is "not enough data": three to five epochs cannot tell a
+# trend from noise (a 3-epoch YOLO warm-up and a 5-point LoRA run were called still improving and underfitting; the
+# blind labellers read both as too little to judge). What a short log can still show is said: non-finite values,
+# a divergence, a last evaluation at chance level.
+JUDGE_MIN_POINTS = 6
 ADVICE_ORDER = ("restarted-runs", "plateau", "still-improving", "val-below-train", "spikes", "noisy")
 
 
@@ -50,12 +55,12 @@ def diagnose_log(log: TrainingLog, classes: int | None = None) -> tuple[list[Fin
 def _findings(ctx: Context) -> list[Finding | None]:
     found = [readings.restarted_runs(ctx), rules.non_finite(ctx)]
     points = max(len(ctx.train) if ctx.train is not None else 0, len(ctx.val) if ctx.val is not None else 0)
-    if points < MIN_POINTS:
+    divergence = rules.divergence(ctx) if points >= MIN_POINTS else None
+    if points < JUDGE_MIN_POINTS:
         chance = readings.chance_at_last_eval(ctx)
-        if chance is None and not found[1]:
+        if chance is None and not found[1] and not divergence:
             found.append(_not_enough_data(ctx, points))
-        return found + [chance]
-    divergence = rules.divergence(ctx)
+        return found + [divergence, chance]
     nothing = None if divergence else readings.not_learning(ctx)
     stuck = None if divergence or nothing else rules.not_decreasing(ctx)
     overfit = None if divergence or stuck or nothing else rules.overfitting(ctx)
@@ -93,8 +98,9 @@ def _not_enough_data(ctx: Context, points: int) -> Finding:
     evidence = (
         f"the log has {points} finite point(s) per curve"
         + (f" ({shown})" if shown else "")
-        + f"; one or two points are no curve: no trend, plateau or overfitting can be read from them. The rules "
-        f"need at least {MIN_POINTS} (most need 5 or more)."
+        + f"; so few points cannot tell a trend from noise: no plateau, overfitting or 'train longer' can be read "
+        f"from them. The rules need at least {JUDGE_MIN_POINTS} (log more often: every epoch, or every few hundred "
+        f"steps)."
     )
     return Finding(
         "not-enough-data",
@@ -102,7 +108,7 @@ def _not_enough_data(ctx: Context, points: int) -> Finding:
         "problem",
         "high",
         evidence,
-        f"fewer than {MIN_POINTS} finite points",
+        f"fewer than {JUDGE_MIN_POINTS} finite points per curve",
         ("training-curves",),
         {"points": points},
     )
