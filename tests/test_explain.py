@@ -736,6 +736,49 @@ def test_a_projects_own_scheduler_and_early_stopping_classes():
     assert {(5, "lr_schedule"), (6, "early_stopping")} <= found(code) and (7, "lr_schedule") not in found(code)
 
 
+def test_a_projects_own_clipping_helper_and_base_rate_schedule():
+    """as7895/DSFNet (fourteenth batch, dev): `clip_gradient(optimizer, opt.clip)` and `LR_Scheduler('poly', opt.lr,
+    ...)` from the project's utils, the PyTorch-Encoding helpers many segmentation repositories copy."""
+    code = """
+    import torch
+    from utils import clip_gradient, LR_Scheduler
+    optimizer = torch.optim.Adam(model.parameters(), opt.lr)
+    scheduler = LR_Scheduler('poly', opt.lr, opt.epoch, total_step)
+    for images, gts in train_loader:
+        loss.backward()
+        clip_gradient(optimizer, opt.clip)
+        optimizer.step()
+    gradient_clip_report(stats)  # one argument: no limit to clip with, not a clipping call
+    timer = TimeScheduler("poly", 3)  # no learning rate: not a learning-rate schedule
+    """
+    assert {(5, "lr_schedule"), (5, "learning_rate"), (8, "grad_clipping")} <= found(code)
+    assert knob(code, "grad_clipping").value == "opt.clip"
+    assert not {(10, "grad_clipping"), (11, "lr_schedule")} & found(code)
+
+
+def test_boosting_early_stopping_callbacks_and_catboost_s_own_names():
+    """emepetres/kaggle-ps-s3e2 (fourteenth batch, dev): LightGBM 4's `callbacks=[lgbm.early_stopping(100)]`, and a
+    CatBoost params dict whose `random_seed` is a seed, `loss_function` the loss and `task_type` a device."""
+    code = """
+    import lightgbm as lgbm
+    import xgboost as xgb
+    from catboost import CatBoostClassifier
+    params = {
+        "depth": 3,
+        "random_seed": 228,
+        "task_type": "CPU",
+        "loss_function": "Logloss",
+    }
+    model = CatBoostClassifier(**params)
+    lgbm.LGBMClassifier(n_estimators=500).fit(X, y, callbacks=[lgbm.early_stopping(100, verbose=False)])
+    stop = xgb.callback.EarlyStopping(rounds=50)
+    """
+    assert found(code) == {
+        (6, "model_estimator"), (7, "seed"), (9, "loss"), (12, "model_estimator"), (12, "early_stopping"),
+        (13, "early_stopping"),
+    }  # fmt: skip
+
+
 def test_a_loader_for_validation_says_so_in_its_name_or_split():
     code = """
     import torch

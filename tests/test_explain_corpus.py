@@ -27,7 +27,7 @@ from explain_eval import long_script  # noqa: E402
 # a seventh and a tenth batch of 10 and a thirteenth of 5 (dev) were added to the dev half; a fourteenth of 12 was
 # measured blind, then moved to dev; a fifteenth of 12 (held out) was measured on arrival.
 FLOOR = {
-    "dev": {"precision": 0.935, "recall": 0.922, "mistakes_found": 14, "false_alarms": 1},
+    "dev": {"precision": 0.938, "recall": 0.928, "mistakes_found": 14, "false_alarms": 1},
     "held-out": {"precision": 0.886, "recall": 0.847, "mistakes_found": 10, "false_alarms": 6},
 }
 

@@ -29,8 +29,9 @@ SPLITTERS |= {"StratifiedShuffleSplit", "StratifiedGroupKFold"}
 NOT_HYPERPARAMETERS = {"n_jobs", "verbose", "probability", "copy", "copy_X", "cache_size", "warm_start", "device"}
 # the boosting libraries' settings that change what is printed, measured or used to run, not what is learned
 NOT_HYPERPARAMETERS |= {"metric", "eval_metric", "verbosity", "silent", "num_threads", "nthread", "tree_learner"}
-NOT_HYPERPARAMETERS |= {"gpu_id", "tree_method_device"}
-OTHER_KINDS = {"random_state": "seed", "seed": "seed", "class_weight": "class_weight"}
+NOT_HYPERPARAMETERS |= {"gpu_id", "tree_method_device", "task_type", "thread_count", "devices"}  # CatBoost's too
+OTHER_KINDS = {"random_state": "seed", "seed": "seed", "random_seed": "seed", "class_weight": "class_weight"}
+OTHER_KINDS |= {"loss_function": "loss"}  # CatBoost names its loss outright ("Logloss", "RMSE")
 OTHER_KINDS |= {"early_stopping": "early_stopping", "n_iter_no_change": "early_stopping"}
 OTHER_KINDS |= {"early_stopping_rounds": "early_stopping"}
 SWEEP_CALLS = {"logspace", "linspace", "arange", "geomspace"}
@@ -216,5 +217,18 @@ def native_training(found: Found, call: ast.Call) -> bool:
     return True
 
 
-CALLS = [estimator, search, preprocessing, native_training]
+# The boosting libraries' early-stopping callbacks: `callbacks=[lgb.early_stopping(100)]` (LightGBM 4 dropped the
+# fit() keyword for it) and XGBoost's `xgb.callback.EarlyStopping(rounds=50)`.
+EARLY_STOPPING_CALLBACKS = {"lightgbm.early_stopping", "lightgbm.callback.early_stopping"}
+EARLY_STOPPING_CALLBACKS |= {"xgboost.callback.EarlyStopping"}
+
+
+def boosting_callbacks(found: Found, call: ast.Call) -> bool:
+    if found.code.qualname(call.func) not in EARLY_STOPPING_CALLBACKS:
+        return False
+    found.add("early_stopping", call, call, "sklearn")
+    return True
+
+
+CALLS = [estimator, search, preprocessing, native_training, boosting_callbacks]
 STATEMENTS: list = []

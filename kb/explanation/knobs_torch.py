@@ -123,10 +123,28 @@ def scheduler(found: Found, call: ast.Call) -> bool:
         if warmup is not None:
             found.keyword(warmup, "warmup", "pytorch")
         return True
+    base_lr = _base_lr_argument(code, call) if name.endswith(("Scheduler", "Schedule")) else None
+    if base_lr is not None and code.from_project(call.func):
+        # a schedule of the project's own that sets the rate itself from a base rate, not from an optimizer's:
+        # `LR_Scheduler('poly', args.lr, args.epochs, iters_per_epoch)` (PyTorch-Encoding and its many copies)
+        found.add("lr_schedule", call, code.text(call.func), "pytorch")
+        found.add("learning_rate", base_lr, base_lr, "pytorch")
+        return True
     if name == "EarlyStopping" and "pytorch" in code.frameworks and not qualname.startswith(("keras", "tensorflow")):
         found.add("early_stopping", call, code.text(call), "pytorch")  # a helper class of the project's own
         return True
     return False
+
+
+def _base_lr_argument(code: Code, call: ast.Call) -> ast.AST | None:
+    """The argument a schedule gets its base learning rate from (`args.lr`, `base_lr=0.01`), by its name."""
+    for keyword in call.keywords:
+        if keyword.arg in ("lr", "base_lr", "learning_rate", "init_lr", "max_lr"):
+            return keyword.value
+    for arg in call.args:
+        if isinstance(arg, (ast.Name, ast.Attribute)) and set(words(code.text(arg))) & {"lr", "learning"}:
+            return arg
+    return None
 
 
 def in_evaluation(code: Code, node: ast.AST) -> bool:
@@ -221,9 +239,21 @@ def precision(found: Found, call: ast.Call) -> bool:
     return True
 
 
+def _project_clipping(code: Code, call: ast.Call) -> bool:
+    """A clipping helper the project writes itself, called with the optimizer or the parameters and a limit:
+    `clip_gradient(optimizer, opt.clip)` (a helper many segmentation repositories share)."""
+    words_ = set(words(code.method(call)))
+    return (
+        bool(words_ & {"clip", "clipping"})
+        and bool(words_ & {"grad", "grads", "gradient", "gradients"})
+        and len(call.args) > 1
+        and (code.from_project(call.func) or code.method(call) in code.functions)
+    )
+
+
 def clipping(found: Found, call: ast.Call) -> bool:
     code = found.code
-    if code.method(call) not in CLIPPING:
+    if code.method(call) not in CLIPPING and not _project_clipping(code, call):
         return False
     limit = next((k.value for k in call.keywords if k.arg in ("max_norm", "clip_value")), None)
     if limit is None and len(call.args) > 1:
