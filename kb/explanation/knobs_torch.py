@@ -9,6 +9,7 @@ from .code import Code, role_of, words
 from .knobs import Found, optimizer_page, read_keywords
 from .knobs_loaders import data_loader
 from .knobs_transforms import mixing, transforms
+from .project_helpers import base_lr_argument, project_clipping, project_loss
 
 OPTIMIZERS = {"SGD", "ASGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Rprop", "Adagrad", "Adadelta"}
 OPTIMIZERS |= {"SparseAdam", "LBFGS", "Adafactor", "Muon", "Lion", "LAMB", "Lamb", "AdamW8bit", "Adam8bit"}
@@ -123,7 +124,7 @@ def scheduler(found: Found, call: ast.Call) -> bool:
         if warmup is not None:
             found.keyword(warmup, "warmup", "pytorch")
         return True
-    base_lr = _base_lr_argument(code, call) if name.endswith(("Scheduler", "Schedule")) else None
+    base_lr = base_lr_argument(code, call) if name.endswith(("Scheduler", "Schedule")) else None
     if base_lr is not None and code.from_project(call.func):
         # a schedule of the project's own that sets the rate itself from a base rate, not from an optimizer's:
         # `LR_Scheduler('poly', args.lr, args.epochs, iters_per_epoch)` (PyTorch-Encoding and its many copies)
@@ -136,28 +137,10 @@ def scheduler(found: Found, call: ast.Call) -> bool:
     return False
 
 
-def _base_lr_argument(code: Code, call: ast.Call) -> ast.AST | None:
-    """The argument a schedule gets its base learning rate from (`args.lr`, `base_lr=0.01`), by its name."""
-    for keyword in call.keywords:
-        if keyword.arg in ("lr", "base_lr", "learning_rate", "init_lr", "max_lr"):
-            return keyword.value
-    for arg in call.args:
-        if isinstance(arg, (ast.Name, ast.Attribute)) and set(words(code.text(arg))) & {"lr", "learning"}:
-            return arg
-    return None
-
-
 def in_evaluation(code: Code, node: ast.AST) -> bool:
     """Evaluation code: under no_grad, or in a function named for validation or testing."""
     fn = code.function_of(node)
     return code.under_no_grad(node) or (fn is not None and role_of(fn.name) == "eval")
-
-
-def _project_loss(code: Code, call: ast.Call) -> bool:
-    """A loss class the project writes itself, stored as the criterion: `criterion = CombinedLoss(...)`."""
-    name = code.qualname(call.func).split(".")[-1]
-    stored = set(words(code.assigned_name(call)))
-    return name.endswith("Loss") and name[:1].isupper() and bool(stored & {"criterion", "loss", "lossfn", "fn"})
 
 
 def loss(found: Found, call: ast.Call) -> bool:
@@ -165,7 +148,7 @@ def loss(found: Found, call: ast.Call) -> bool:
     name = _torch_like(code, call, ("torch.nn.",))
     functional = code.qualname(call.func).startswith("torch.nn.functional.") and name in FUNCTIONAL_LOSSES
     if name not in LOSSES and not functional:
-        if not _project_loss(code, call):
+        if not project_loss(code, call):
             return False
         found.add("loss", call, code.text(call.func), "pytorch")
         return True
@@ -239,21 +222,9 @@ def precision(found: Found, call: ast.Call) -> bool:
     return True
 
 
-def _project_clipping(code: Code, call: ast.Call) -> bool:
-    """A clipping helper the project writes itself, called with the optimizer or the parameters and a limit:
-    `clip_gradient(optimizer, opt.clip)` (a helper many segmentation repositories share)."""
-    words_ = set(words(code.method(call)))
-    return (
-        bool(words_ & {"clip", "clipping"})
-        and bool(words_ & {"grad", "grads", "gradient", "gradients"})
-        and len(call.args) > 1
-        and (code.from_project(call.func) or code.method(call) in code.functions)
-    )
-
-
 def clipping(found: Found, call: ast.Call) -> bool:
     code = found.code
-    if code.method(call) not in CLIPPING and not _project_clipping(code, call):
+    if code.method(call) not in CLIPPING and not project_clipping(code, call):
         return False
     limit = next((k.value for k in call.keywords if k.arg in ("max_norm", "clip_value")), None)
     if limit is None and len(call.args) > 1:
