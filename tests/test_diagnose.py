@@ -291,6 +291,19 @@ def test_unreadable_logs_are_one_clear_error(tmp_path, name):
     assert err.value.exit_code == 2 and "\n" not in str(err.value) and str(err.value).startswith(str(tmp_path))
 
 
+def test_a_plateau_the_rule_doubts_does_not_lead_a_surer_reading(tmp_path):
+    # Multimodal-deepfake-detector (fifth batch, dev): validation below training at all 15 epochs (medium
+    # confidence) and a low-confidence plateau: the surer reading is the main one
+    train = [0.76, 0.69, 0.69, 0.66, 0.62, 0.59, 0.49, 0.49, 0.49, 0.51, 0.49, 0.42, 0.49, 0.43, 0.45]
+    val = [0.46, 0.42, 0.30, 0.28, 0.31, 0.29, 0.27, 0.31, 0.26, 0.31, 0.30, 0.24, 0.19, 0.22, 0.28]
+    path = tmp_path / "history.csv"
+    path.write_text("epoch,loss,val_loss\n" + "".join(f"{e},{t},{v}\n" for e, (t, v) in enumerate(zip(train, val))))
+    d = diagnose(path)
+    plateau = [f for f in d.findings if f.id == "plateau"]
+    assert d.findings[0].id == "val-below-train" and d.findings[0].confidence != "low"
+    assert not plateau or plateau[0].confidence == "low"
+
+
 def test_short_truncated_or_messy_logs_still_diagnose(tmp_path):
     single = tmp_path / "single.csv"
     single.write_text("epoch,loss,val_loss\n0,2.3,2.2\n")

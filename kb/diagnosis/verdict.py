@@ -87,7 +87,12 @@ def _findings(ctx: Context) -> list[Finding | None]:
 def _order(found: list[Finding | None]) -> list[Finding]:
     findings = [f for f in found if f is not None]
     problems = sorted((f for f in findings if f.severity == "problem"), key=lambda f: PROBLEM_ORDER.index(f.id))
-    advice = sorted((f for f in findings if f.severity != "problem"), key=lambda f: ADVICE_ORDER.index(f.id))
+    # a low-confidence reading of where the run stands does not lead a surer one (a "plateau" the rule itself
+    # doubts behind validation sitting below training at every evaluation)
+    advice = sorted(
+        (f for f in findings if f.severity != "problem"),
+        key=lambda f: (f.confidence == "low", ADVICE_ORDER.index(f.id)),
+    )
     runs = [f for f in advice if f.id == "restarted-runs"]
     return runs + problems + [f for f in advice if f.id != "restarted-runs"]
 
