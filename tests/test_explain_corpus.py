@@ -25,10 +25,10 @@ from explain_eval import long_script  # noqa: E402
 # Trainer and Keras ones, and 2 plain PyTorch loops); the held-out half was measured once after the rules were
 # written (13 files), then grew by blind batches of 11, 12, 10, 10, 10 and 7 (2026-12-07), which are only measured;
 # a seventh and a tenth batch of 10 and a thirteenth of 5 (dev) were added to the dev half; a fourteenth of 12 was
-# measured blind, then moved to dev; a fifteenth of 12 (held out) was measured on arrival.
+# measured blind, then moved to dev; a fifteenth of 12 and a sixteenth of 11 (held out) were measured on arrival.
 FLOOR = {
     "dev": {"precision": 0.938, "recall": 0.928, "mistakes_found": 14, "false_alarms": 1},
-    "held-out": {"precision": 0.886, "recall": 0.847, "mistakes_found": 10, "false_alarms": 6},
+    "held-out": {"precision": 0.890, "recall": 0.843, "mistakes_found": 11, "false_alarms": 6},
 }
 
 

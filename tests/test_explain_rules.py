@@ -218,6 +218,17 @@ def evaluate(loader):
             out = model(x)
 model.train()
 """,
+    # shelarsujit/gpt2_fine_tuning (sixteenth batch, held out; a false alarm there, fixed): a Hugging Face pipeline
+    # runs its model under no_grad, and from_pretrained leaves the model in eval mode
+    "a Hugging Face pipeline over a model from from_pretrained": """
+from transformers import AutoModelForCausalLM, pipeline
+model = AutoModelForCausalLM.from_pretrained("gpt2")
+pipe = pipeline("text-generation", model=model)
+def test_inference(prompt):
+    for _ in range(3):
+        outputs = pipe(prompt, max_new_tokens=16)
+    return outputs
+""",
 }
 
 # ---------------------------------------------------------------- zero_grad

@@ -19,6 +19,9 @@ NOT_MODELS |= {"x", "y", "batch", "target", "targets", "labels", "inputs", "imag
 # what a pretrained-model library also builds, and is no network: `tokenizer = AutoTokenizer.from_pretrained(...)`
 NOT_MODELS |= {"tokenizer", "tokenizers", "processor", "extractor", "collator", "config"}
 NOT_NETWORKS = ("Tokenizer", "Processor", "FeatureExtractor", "Config", "Collator")
+# a Hugging Face pipeline runs its model under torch.no_grad (Pipeline.get_inference_context), on a model that
+# from_pretrained left in eval mode: calling `pipe(prompt)` is inference done right, not a network run by hand
+NOT_NETWORKS += ("pipeline", "Pipeline")
 PROBABILITY_FUNCTIONS = {"softmax": "softmax", "sigmoid": "sigmoid", "Softmax": "softmax", "Sigmoid": "sigmoid"}
 PRETRAINED = ("torchvision.models.", "timm.", "transformers.")
 
