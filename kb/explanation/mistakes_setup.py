@@ -199,7 +199,7 @@ def adam_weight_decay(code: Code, objects: Objects) -> list[Mistake]:
         )
         # Minor, not likely: coupled L2 with Adam is a documented choice that works, only usually less well, and
         # whole families of recipes use it on purpose (GCN's Adam with 5e-4; 2017-era scripts written before
-        # AdamW existed). Blind labellers called it a mistake in 2 of the 4 real scripts that have it, and
+        # AdamW existed). Blind labellers called it a mistake in 2 of the 6 real scripts where kb finds it, and
         # "switch to AdamW" alone would quietly remove the regularization the recipe relies on.
         title = "Adam(weight_decay=...): an L2 penalty, not AdamW's decoupled decay"
         found.append(mistake(code, "adam-weight-decay", title, decay, decay, evidence, why, severity="minor"))
