@@ -281,6 +281,29 @@ def test_an_iteration_counter_that_restarts_with_every_epoch_is_no_restarted_run
     assert found.id == "restarted-runs" and "; and 3 more" in found.evidence
 
 
+def test_a_config_line_that_names_a_step_budget_is_no_row(tmp_path):
+    # parameter-golf (sixth batch, dev): "iterations:20000" in a config line was read as a row at step 20000, so
+    # the run's "step:0/20000" looked like a restart
+    text = "train_batch_tokens:786432 train_seq_len:1024 iterations:20000 warmup_steps:20\n"
+    text += "".join(f"step:{s}/20000 train_loss:{8 - 0.01 * s:.3f} lr_scale:1.0\n" for s in range(1, 200, 10))
+    log = read_log(write(tmp_path, "train.log", text))
+    assert not log.runs and len(log.train.y) == 20 and log.train.x[0] == 1
+
+
+def test_lightning_validation_rows_with_their_own_step_are_no_restart(tmp_path):
+    # Lightning interleaves validation rows whose step counts validation batches (0, 40, 80...) between training
+    # rows at global steps: the step drops between the two kinds of row, never within one
+    rows = []
+    for epoch in range(8):
+        rows += [f"{epoch},{epoch * 200 + s},{1.0 / (epoch + 1):.4f},," for s in (49, 99, 149)]
+        rows += [f",{epoch * 40},,{0.9 / (epoch + 1):.4f},", f"{epoch},{epoch * 200 + 149},,,{0.8 / (epoch + 1):.4f}"]
+    text = "epoch,step,train_loss_step,val_loss_step,val_loss_epoch\n" + "\n".join(rows) + "\n"
+    log = read_log(write(tmp_path, "metrics.csv", text))
+    assert not log.runs and log.val.name == "val_loss_epoch" and len(log.val.y) == 8
+    appended = text + "\n".join(rows) + "\n"  # the same run written twice: that is a restart
+    assert read_log(write(tmp_path, "metrics.csv", appended)).runs
+
+
 def test_csv_runs_appended_with_the_header_again_or_a_restarting_counter(tmp_path):
     first = "epoch,loss,val_loss\n" + "".join(f"{e},{1 / (e + 1):.3f},{1.1 / (e + 1):.3f}\n" for e in range(6))
     again = "epoch,loss,val_loss\n" + "".join(f"{e},{0.5 / (e + 1):.3f},{0.6 / (e + 1):.3f}\n" for e in range(4))

@@ -245,6 +245,8 @@ def _last_run(table: Table, step_col: str | None, epoch_col: str | None) -> tupl
             row = int(rows[d + 1])
             if name == step_col and _next_epoch(table, epoch_col, int(rows[d]), row):
                 continue  # "Epoch: [353/520] Iter: [0/495]": the step counts within an epoch, and a new one began
+            if name == step_col and not _drops_for_its_columns(table, (epoch_col, step_col), row):
+                continue  # rows of another kind with a counter of their own, interleaved (Lightning's val steps)
             starts.add(row)
             why.setdefault(row, f"{label} {_num(values[rows[d]])} -> {_num(values[row])}")
     starts.discard(0)
@@ -255,6 +257,20 @@ def _last_run(table: Table, step_col: str | None, epoch_col: str | None) -> tupl
         f"{why[r]} at {where} {int(table.lines[r]) if table.lines is not None else r + 1}" for r in sorted(starts)
     )
     return table.select(max(starts)), runs
+
+
+def _drops_for_its_columns(table: Table, counters: tuple, row: int) -> bool:
+    """The step went down for a column the row logs: that column's previous row had a larger step. A Lightning
+    metrics.csv interleaves validation rows whose step counts validation batches (0, 40, 80...) between training
+    rows at global steps (49, 99, 149...): the step drops between the two kinds of row, never within one."""
+    steps = table.values[counters[1]]
+    for name in table.names:
+        if name in counters or not table.logged(name)[row]:
+            continue
+        earlier = np.nonzero(table.logged(name)[:row] & ~np.isnan(steps[:row]))[0]
+        if len(earlier) and steps[earlier[-1]] > steps[row]:
+            return True
+    return False
 
 
 def _next_epoch(table: Table, epoch_col: str | None, before: int, row: int) -> bool:

@@ -245,7 +245,10 @@ def read_text(text: str, fmt: str = "text log") -> Table | None:
             continue
         if _progress_metrics(line) == 0 or "train_runtime" in line.metrics:  # HF's end-of-run summary
             continue
-        if line.epoch is not None or line.step is not None or line.progress is not None:
+        if line.template not in own_counter and (
+            line.progress is not None
+            or ((line.epoch is not None or line.step is not None) and _leads_with_counter(line.text))
+        ):
             own_counter.add(line.template)
         line.epoch = epoch if line.epoch is None else line.epoch
         line.step = step if line.step is None else line.step
@@ -275,6 +278,15 @@ def read_text(text: str, fmt: str = "text log") -> Table | None:
         counters = {k: v for k, v in (("epoch", line.epoch), ("step", line.step)) if v is not None}
         builder.add({**counters, **line.metrics}, line.number)
     return builder.table(fmt, used=_describe(rows))
+
+
+def _leads_with_counter(text: str) -> bool:
+    """The line opens with its epoch or step ("(epoch: 1, iters: 20) G_GAN: 2.3", "Epoch [3/10] ..."): a progress
+    line. A counter further in may be a setting: "train_seq_len:1024 iterations:20000" is a config line."""
+    body = BRACKETED_COUNT.sub(lambda m: f" {m.group(1)}", LOG_PREFIX.sub("", ANSI.sub("", text), count=1))
+    lead = ROLE_LEAD.match(body)
+    body = body[lead.end() :] if lead else body
+    return bool(COUNTER_AT_START.match(body.lstrip(" :,-|")))
 
 
 SECTION_WORD = re.compile(r"[a-z]+")
