@@ -281,6 +281,25 @@ def test_an_iteration_counter_that_restarts_with_every_epoch_is_no_restarted_run
     assert found.id == "restarted-runs" and "; and 3 more" in found.evidence
 
 
+def test_a_loss_printed_alone_once_per_epoch_is_a_curve(tmp_path):
+    # samy_mlops (seventh batch, dev): "Training loss: 0.889" 200 times, no counter; two such lines are not yet one
+    text = "".join(f"Training loss: {1 / (e + 1):.4f}\n" for e in range(12))
+    log = read_log(write(tmp_path, "output.log", text))
+    assert log.train.name == "training_loss" and len(log.train.y) == 12
+    with pytest.raises(LogError):
+        read_log(write(tmp_path, "two.log", "Final loss: 0.3\nBest loss: 0.2\n"))
+
+
+def test_a_validation_error_is_the_validation_curve_when_no_validation_loss_is_logged(tmp_path):
+    # Minimal-DL-C (seventh batch, dev): "epoch,train_loss,val_mse,val_rmse" from a hand-written loop
+    text = "epoch,train_loss,val_mse,val_rmse\n" + "".join(
+        f"{e},{0.8 - 0.06 * e:.3f},{v:.3f},{v**0.5:.3f}\n"
+        for e, v in enumerate([0.7, 0.56, 0.58, 0.6, 0.64, 0.62, 0.64])
+    )
+    log = read_log(write(tmp_path, "history.csv", text))
+    assert log.val.name == "val_mse" and any("val_mse" in note for note in log.notes)
+
+
 def test_a_config_line_that_names_a_step_budget_is_no_row(tmp_path):
     # parameter-golf (sixth batch, dev): "iterations:20000" in a config line was read as a row at step 20000, so
     # the run's "step:0/20000" looked like a restart

@@ -368,6 +368,12 @@ def _from_series(path, fmt, x_name, series, train, val, notes, runs, source) -> 
         _resolve(train, series, "--train", path) if train else cols.pick(loss["train"], cols.TRAIN_PREFERENCE, sizes)
     )
     val_name = _resolve(val, series, "--val", path) if val else cols.pick(loss["val"], cols.VAL_PREFERENCE, sizes)
+    if val_name is None and train_name is not None and not val:
+        # no validation loss, but a validation error that falls as a loss does ("train_loss, val_mse, val_rmse"
+        # from a hand-written loop): it is the validation curve, read in its own units
+        val_name = cols.pick_metric(of("lower", "val"), sizes)
+        if val_name:
+            notes.append(f"no validation loss: reading {val_name} (lower is better) as the validation curve")
     train_acc = cols.pick(of("acc", "train"), ("accuracy", "acc", "train_acc", "train_accuracy"), sizes)
     val_acc = cols.pick(of("acc", "val"), ("val_accuracy", "val_acc", "eval_accuracy"), sizes)
     val_metric = cols.pick_metric(of("acc", "val") + of("higher", "val") + of("lower", "val"), sizes)

@@ -5,10 +5,11 @@ Read: "Epoch [1/50], Train Loss: 0.52, Val Acc: 81.2%", Python logging prefixes 
 "key: value" and "key=value" pairs, printed dicts ({'loss': 0.1, 'epoch': 1.0}), "epoch 3 | loss 0.5 | acc 0.8"
 tables and Keras' verbose output ("Epoch 3/10" then "19/19 - 12s - loss: 0.5 - val_loss: 0.6").
 
-A line is a row when it reports training progress: a metric with an epoch or step counter (its own, or the one of
-the "Epoch 3/10" line above it when that changes between rows), or a loss beside another metric, or at least two
-metrics on a line that repeats three times or more. A lone "key: value" line (a config dump, a final score, a
-Counter(...) printout) never is. Progress bars keep their last refresh per epoch.
+A line is a row when it reports training progress: a metric with an epoch or step counter (its own and leading the
+line, or the one of the "Epoch 3/10" line above it when that changes between rows), or a loss beside another metric,
+or at least two metrics on a line that repeats three times or more, or a loss alone on a line printed five times or
+more. A lone "key: value" line (a config dump, a final score, a Counter(...) printout) never is. Progress bars keep
+their last refresh per epoch.
 """
 
 from __future__ import annotations
@@ -268,6 +269,8 @@ def read_text(text: str, fmt: str = "text log") -> Table | None:
             len(epochs_seen[line.template] - {None}) >= 2
             or ("loss" in kinds and metrics >= 2)
             or (metrics >= 2 and counts[line.template] >= 3)
+            # "Training loss: 0.089" printed once per epoch, with no counter: the print's repeats are the curve
+            or ("loss" in kinds and counts[line.template] >= LONE_LOSS_REPEATS)
         )
 
     rows = _last_refresh_per_bar([line for line in candidates if is_row(line)])
@@ -278,6 +281,9 @@ def read_text(text: str, fmt: str = "text log") -> Table | None:
         counters = {k: v for k, v in (("epoch", line.epoch), ("step", line.step)) if v is not None}
         builder.add({**counters, **line.metrics}, line.number)
     return builder.table(fmt, used=_describe(rows))
+
+
+LONE_LOSS_REPEATS = 5  # a loss alone on its line is a row once the same print has come 5 times
 
 
 def _leads_with_counter(text: str) -> bool:
