@@ -663,6 +663,19 @@ def test_an_unshuffled_random_split_is_a_minor_point_that_says_why():
     assert plain.severity == "likely" and "stored in order" in plain.why
 
 
+def test_an_unshuffled_loader_in_an_lbfgs_fit_is_a_minor_point():
+    """L-BFGS is a full-batch method: a loader that yields the whole dataset as one batch needs no shuffling (a
+    reviewer found nothing wrong with a torchdiffeq fit kb had flagged); with several batches it would."""
+    fit = HEAD + (
+        "optimizer = torch.optim.LBFGS(model.parameters(), lr=1)\n"
+        "train_loader = DataLoader(train_set, batch_size=len(train_set), shuffle=False)\n"
+    )
+    (point,) = explain_text(fit).mistakes
+    assert point.severity == "minor" and "L-BFGS" in point.title and "one batch" in point.why
+    sgd = fit.replace("torch.optim.LBFGS(model.parameters(), lr=1)", "torch.optim.SGD(model.parameters(), lr=0.1)")
+    assert [m.severity for m in explain_text(sgd).mistakes] == ["likely"]
+
+
 def test_a_single_prediction_outside_no_grad_is_a_minor_point_and_an_evaluation_loop_is_not():
     """bentrevett/pytorch-sentiment-analysis-style: predict() on one sentence, called twice at the top level, builds
     one small graph each time (blind labellers flagged some such cases, not others): a minor point. The same
