@@ -29,7 +29,7 @@ from explain_eval import long_script  # noqa: E402
 # measured on arrival.
 FLOOR = {
     "dev": {"precision": 0.938, "recall": 0.928, "mistakes_found": 14, "false_alarms": 1},
-    "held-out": {"precision": 0.888, "recall": 0.844, "mistakes_found": 12, "false_alarms": 5},
+    "held-out": {"precision": 0.888, "recall": 0.844, "mistakes_found": 12, "false_alarms": 4},
 }
 
 

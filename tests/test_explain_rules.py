@@ -485,6 +485,17 @@ SHUFFLE_QUIET = {
         train_loader = DataLoader(train_dataset, batch_size=32)
     """,
     "a loader of unknown role": "loader = DataLoader(dataset, batch_size=32)\n",
+    # rasbt/deeplearning-models: the statistics pass, then the loader that trains under the same name
+    "a statistics pass before the shuffled training loader takes its name": """
+        train_loader = DataLoader(dataset=train_dataset, batch_size=5000, shuffle=False)
+        train_mean = []
+        for images, _ in train_loader:
+            train_mean.append(images.mean(dim=(0, 2, 3)))
+        train_loader = DataLoader(dataset=train_dataset, batch_size=128, shuffle=True)
+        for images, labels in train_loader:
+            loss = F.cross_entropy(model(images), labels)
+            loss.backward()
+    """,
     # Naagar/pyTorch_Lightning_tute: a module-level loader nobody reads beside the module's own train_dataloader
     "a left-over loader beside the one that trains": """
         train_loader = DataLoader(train_dataset, batch_size=batch_size)
@@ -661,6 +672,15 @@ def test_an_unshuffled_random_split_is_a_minor_point_that_says_why():
     assert explanation.to_dict()["mistakes"][0]["severity"] == "minor"
     (plain,) = explain_text(HEAD + "train_loader = DataLoader(train_set)\n").mistakes
     assert plain.severity == "likely" and "stored in order" in plain.why
+
+
+def test_an_unshuffled_loader_replaced_only_after_training_is_still_flagged():
+    trained_first = HEAD + (
+        "train_loader = DataLoader(train_set, batch_size=32)\n"
+        "for x, y in train_loader:\n    F.cross_entropy(model(x), y).backward()\n"
+        "train_loader = DataLoader(train_set, batch_size=32, shuffle=True)\n"
+    )
+    assert [m.id for m in explain_text(trained_first).mistakes] == ["train-loader-no-shuffle"]
 
 
 def test_an_unshuffled_loader_in_an_lbfgs_fit_is_a_minor_point():

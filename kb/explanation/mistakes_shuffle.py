@@ -5,6 +5,7 @@ loader the file never reads while another training loader is used."""
 from __future__ import annotations
 
 import ast
+import bisect
 
 from .code import Code, words
 from .findings import Mistake
@@ -96,6 +97,44 @@ def _never_read(code: Code, call: ast.Call, loaders: list[ast.Call]) -> bool:
     return any(other is not call for other in loaders)
 
 
+ITERATING = {"enumerate", "iter", "next", "tqdm", "len", "zip", "list"}  # calls that only walk a loader
+
+
+def _replaced_before_training(code: Code, call: ast.Call, later_of: dict, backwards: list) -> bool:
+    """A loader whose name another DataLoader of the same scope takes over later, and which until then is only
+    walked (no backward(), not handed to a fit or train function): a pass over the data for something else
+    (rasbt's notebooks compute the normalization statistics with an unshuffled `train_loader`, then build the
+    shuffled one that trains). `later_of` maps each loader to the next one of its name and scope; `backwards` holds
+    the positions of every backward() call, sorted (both built once: thousands of loaders stay linear)."""
+    later = later_of.get(call)
+    if later is None:
+        return False
+    start, end = code.order(call), code.order(later)
+    if bisect.bisect_right(backwards, start) < bisect.bisect_left(backwards, end):
+        return False
+    for read in code.reads.get(code.assigned_name(call), ()):
+        if code.order(read) <= start:
+            continue
+        if code.order(read) >= end:
+            break  # reads are in source order
+        user = code.parent.get(read)
+        if isinstance(user, ast.Call) and read in user.args and code.method(user) not in ITERATING:
+            return False  # handed to something that may train on it: trainer.fit(model, train_loader)
+    return True
+
+
+def _next_of_same_name(code: Code, loaders: list[ast.Call]) -> dict:
+    """Each loader -> the next loader stored in the same name, in the same scope (loaders are in source order)."""
+    last: dict[tuple, ast.Call] = {}
+    following = {}
+    for call in loaders:
+        key = (code.assigned_name(call), code.function_of(call))
+        if key[0] and key in last:
+            following[last[key]] = call
+        last[key] = call
+    return following
+
+
 def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
     found = []
     loaders = [
@@ -105,6 +144,8 @@ def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
     ]
     split_at_random = _random_split_targets(code)
     full_batch = any(code.qualname(c.func).endswith("LBFGS") for c in objects.optimizers.values())
+    later_of = _next_of_same_name(code, loaders)
+    backwards = sorted(code.order(c) for c in code.calls_by_method.get("backward", ()))
     for call in loaders:
         keywords = {k.arg: k.value for k in call.keywords if k.arg}
         shuffle = keywords.get("shuffle")
@@ -115,7 +156,7 @@ def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
         dataset = call.args[0] if call.args else keywords.get("dataset")
         if _iterable_dataset(code, dataset, call):
             continue
-        if _never_read(code, call, loaders):
+        if _never_read(code, call, loaders) or _replaced_before_training(code, call, later_of, backwards):
             continue
         said = "shuffle=False" if shuffle is not None else "no shuffle=True (the default is False)"
         evidence = f"the training loader {code.text(call, 60)} on {where(code, call)} has {said}"
