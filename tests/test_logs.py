@@ -300,6 +300,19 @@ def test_a_validation_error_is_the_validation_curve_when_no_validation_loss_is_l
     assert log.val.name == "val_mse" and any("val_mse" in note for note in log.notes)
 
 
+def test_many_interleaved_validation_rows_stay_cheap(tmp_path):
+    # bounded work: each step drop asks about the columns its row logs; 2,000 of them in 100,000 rows
+    import time
+
+    rows = []
+    for epoch in range(2000):
+        rows += [f"{epoch},{epoch * 500 + s},{1.0 / (epoch + 1):.5f}," for s in range(0, 500, 10)]
+        rows.append(f",{epoch},,{0.9 / (epoch + 1):.5f}")
+    start = time.perf_counter()
+    log = read_log(write(tmp_path, "metrics.csv", "epoch,step,train_loss,val_loss\n" + "\n".join(rows) + "\n"))
+    assert not log.runs and time.perf_counter() - start < 10
+
+
 def test_a_config_line_that_names_a_step_budget_is_no_row(tmp_path):
     # parameter-golf (sixth batch, dev): "iterations:20000" in a config line was read as a row at step 20000, so
     # the run's "step:0/20000" looked like a restart

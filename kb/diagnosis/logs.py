@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -241,11 +242,12 @@ def _last_run(table: Table, step_col: str | None, epoch_col: str | None) -> tupl
         values = table.values[name]
         rows = np.nonzero(~np.isnan(values))[0]
         drops = np.nonzero(np.diff(values[rows]) < 0)[0]
+        by_column = _drops_for_its_columns(table, (epoch_col, step_col)) if name == step_col and len(drops) else None
         for d in drops:
             row = int(rows[d + 1])
             if name == step_col and _next_epoch(table, epoch_col, int(rows[d]), row):
                 continue  # "Epoch: [353/520] Iter: [0/495]": the step counts within an epoch, and a new one began
-            if name == step_col and not _drops_for_its_columns(table, (epoch_col, step_col), row):
+            if by_column is not None and not by_column(row):
                 continue  # rows of another kind with a counter of their own, interleaved (Lightning's val steps)
             starts.add(row)
             why.setdefault(row, f"{label} {_num(values[rows[d]])} -> {_num(values[row])}")
@@ -259,18 +261,27 @@ def _last_run(table: Table, step_col: str | None, epoch_col: str | None) -> tupl
     return table.select(max(starts)), runs
 
 
-def _drops_for_its_columns(table: Table, counters: tuple, row: int) -> bool:
-    """The step went down for a column the row logs: that column's previous row had a larger step. A Lightning
-    metrics.csv interleaves validation rows whose step counts validation batches (0, 40, 80...) between training
-    rows at global steps (49, 99, 149...): the step drops between the two kinds of row, never within one."""
+def _drops_for_its_columns(table: Table, counters: tuple) -> Callable[[int], bool]:
+    """Whether the step went down at a row for a column that row logs (that column's previous row had a larger
+    step). A Lightning metrics.csv interleaves validation rows whose step counts validation batches (0, 40, 80...)
+    between training rows at global steps (49, 99, 149...): the step drops between the two kinds of row, never
+    within one. Each column's rows are found once, so thousands of drops in a big log stay cheap."""
     steps = table.values[counters[1]]
-    for name in table.names:
-        if name in counters or not table.logged(name)[row]:
-            continue
-        earlier = np.nonzero(table.logged(name)[:row] & ~np.isnan(steps[:row]))[0]
-        if len(earlier) and steps[earlier[-1]] > steps[row]:
-            return True
-    return False
+    has_step = ~np.isnan(steps)
+    logged = {name: table.logged(name) for name in table.names if name not in counters}
+    rows_of = {name: np.nonzero(mask & has_step)[0] for name, mask in logged.items()}
+
+    def drops(row: int) -> bool:
+        for name, mask in logged.items():
+            if not mask[row]:
+                continue
+            rows = rows_of[name]
+            before = int(np.searchsorted(rows, row)) - 1
+            if before >= 0 and steps[rows[before]] > steps[row]:
+                return True
+        return False
+
+    return drops
 
 
 def _next_epoch(table: Table, epoch_col: str | None, before: int, row: int) -> bool:
