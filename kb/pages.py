@@ -348,6 +348,14 @@ def page_files(directory: Path, problems: list[Problem] | None = None) -> list[P
     return sorted(files)
 
 
+def parse_page_guarded(path: Path, origin: str) -> tuple[Page | None, list[Problem]]:
+    """parse_page, where a parser bug costs one page (reported as its problem), never the whole library."""
+    try:
+        return parse_page(path, origin)
+    except Exception as exc:  # noqa: BLE001
+        return None, [Problem(path, 1, f"kb could not read this page ({type(exc).__name__}: {exc})")]
+
+
 def load_library(dirs: list[tuple[Path, str]]) -> Library:
     """Load pages from (directory, origin) pairs; later directories override earlier ones by slug."""
     pages: dict[str, Page] = {}
@@ -355,10 +363,7 @@ def load_library(dirs: list[tuple[Path, str]]) -> Library:
     for directory, origin in dirs:
         seen_here: dict[str, Path] = {}
         for path in page_files(directory, problems):
-            try:
-                page, found = parse_page(path, origin)
-            except Exception as exc:  # a parser bug must cost one page, never the whole library  # noqa: BLE001
-                page, found = None, [Problem(path, 1, f"kb could not read this page ({type(exc).__name__}: {exc})")]
+            page, found = parse_page_guarded(path, origin)
             problems.extend(found)
             if page is None:
                 continue
@@ -397,10 +402,7 @@ class PagesOnDemand(Mapping):
     def _page(self, slug: str) -> Page | None:
         if slug not in self._parsed:
             path, origin = self._files[slug]
-            try:
-                page, problems = parse_page(path, origin)
-            except Exception as exc:  # as in load_library: a parser bug costs one page  # noqa: BLE001
-                page, problems = None, [Problem(path, 1, f"kb could not read this page ({type(exc).__name__}: {exc})")]
+            page, problems = parse_page_guarded(path, origin)
             missing = [rel for rel in (page.related if page else ()) if rel not in self._files]
             if missing:
                 page = None

@@ -85,10 +85,20 @@ def _value(match: re.Match) -> float:
     return value / 100 if groups.get("pct") else value
 
 
+def _message(text: str) -> str:
+    """A printed line without its colour codes and logging prefix (timestamp, level, logger name)."""
+    return LOG_PREFIX.sub("", ANSI.sub("", text), count=1)
+
+
+def _unbracketed(body: str) -> str:
+    """Counters in brackets, read as if written without: "Epoch [1/50]" -> "Epoch 1/50", "Step [3]" -> "Step 3"."""
+    return BRACKETED_COUNT.sub(lambda m: f" {m.group(1)}{(m.group(2) or '').replace(' ', '')}", body)
+
+
 def read_line(number: int, text: str) -> Line:
     """The counters and metrics of one line of text."""
     line = Line(number, text)
-    body = LOG_PREFIX.sub("", ANSI.sub("", text), count=1)
+    body = _message(text)
     bar = TQDM.match(body)
     if bar:
         line.progress = (int(bar.group("i")), int(bar.group("n")))
@@ -98,7 +108,7 @@ def read_line(number: int, text: str) -> Line:
         if keras:
             line.progress = (int(keras.group("i")), int(keras.group("n")))
             body = body[keras.end() :]
-    body = BRACKETED_COUNT.sub(lambda m: f" {m.group(1)}{(m.group(2) or '').replace(' ', '')}", body)
+    body = _unbracketed(body)
     lead = ROLE_LEAD.match(body)
     pairs: list[tuple[str, float]] = []
     for part in FIELD_SPLIT.split(body):
@@ -289,7 +299,7 @@ LONE_LOSS_REPEATS = 5  # a loss alone on its line is a row once the same print h
 def _leads_with_counter(text: str) -> bool:
     """The line opens with its epoch or step ("(epoch: 1, iters: 20) G_GAN: 2.3", "Epoch [3/10] ..."): a progress
     line. A counter further in may be a setting: "train_seq_len:1024 iterations:20000" is a config line."""
-    body = BRACKETED_COUNT.sub(lambda m: f" {m.group(1)}", LOG_PREFIX.sub("", ANSI.sub("", text), count=1))
+    body = _unbracketed(_message(text))
     lead = ROLE_LEAD.match(body)
     body = body[lead.end() :] if lead else body
     return bool(COUNTER_AT_START.match(body.lstrip(" :,-|")))
@@ -347,7 +357,7 @@ def _describe(rows: list[Line]) -> str:
     parts = []
     for template, count in counts.most_common(2):
         example = next(line for line in rows if line.template == template)
-        shown = re.sub(r"\s+", " ", LOG_PREFIX.sub("", ANSI.sub("", example.text), count=1)).strip()
+        shown = re.sub(r"\s+", " ", _message(example.text)).strip()
         shown = shown if len(shown) <= 90 else shown[:87] + "..."
         parts.append(f"{count} line{'s' if count != 1 else ''} like: {shown} (line {example.number})")
     return "read " + "; and ".join(parts)
