@@ -25,7 +25,8 @@ pytestmark = pytest.mark.slow
 # batch 3 (14 logs): dev 1/4, held-out 4/10; batch 4 (16 logs, 2026-12-07, on arrival): dev 3/6, held-out 3/10;
 # batch 5 (16 logs, 2026-12-07, third session, on arrival): dev 3/11, held-out 2/5; batch 6 (16 logs, after
 # batch 5's changes, on arrival): dev 4/8, held-out 1/8; batch 7 (9 logs, after batch 6's): dev 2/4, held-out 4/5.
-AGREEMENT = {"dev": 47, "held-out": 37}
+# Fourth session: Lightning EarlyStopping messages read as the monitored curve (kd_thesis, dev): dev 48.
+AGREEMENT = {"dev": 48, "held-out": 37}
 
 
 @pytest.fixture(scope="module")
@@ -109,4 +110,4 @@ def test_the_two_experts_agree_more_often_than_kb_does(evaluation):
     rows, _ = evaluation
     agreement = diagnose_eval.labeller_agreement(rows, diagnose_eval.load_second_labels())
     assert agreement["all"]["experts_agree"] == 102
-    assert agreement["dev"]["kb_on_shared"] >= 40 and agreement["held-out"]["kb_on_shared"] >= 30
+    assert agreement["dev"]["kb_on_shared"] >= 41 and agreement["held-out"]["kb_on_shared"] >= 30

@@ -281,6 +281,55 @@ def test_an_iteration_counter_that_restarts_with_every_epoch_is_no_restarted_run
     assert found.id == "restarted-runs" and "; and 3 more" in found.evidence
 
 
+def test_an_evaluation_line_between_epoch_iter_lines_is_validation_not_a_restart(tmp_path):
+    # semantic_segmentation (dev): "Epoch: [352/520] Iter:[i/495] ... Loss: 1.59" lines, and after each epoch an
+    # evaluation line with the same "Loss" name, no counter and two spaces after its colons. It was read as 168
+    # runs (the evaluation line has no epoch, so the next epoch's Iter 0 looked like a restart), its loss mixed
+    # into the training curve, and "MeanIU:  0.4960" lost to the two spaces.
+    text = "".join(
+        "".join(
+            f"Epoch: [{e}/60] Iter:[{i}/30], lr: [0.01], Loss: {2.0 - 0.01 * e - 0.001 * i:.4f}\n" for i in (0, 10, 20)
+        )
+        + f"Loss: {1.0 - 0.005 * e:.3f}, MeanIU:  {0.4 + 0.002 * e:.4f}, Best_mIoU:  {0.4 + 0.002 * e:.4f}\n"
+        for e in range(40, 60)
+    )
+    log = read_log(write(tmp_path, "train.log", text))
+    assert not log.runs
+    assert log.val.name == "val_loss" and len(log.val.y) == 20 and log.val.y[0] == pytest.approx(0.8)
+    assert len(log.train.y) == 60 and log.train.y.min() > 1.3  # no evaluation loss among the training points
+    assert log.val_metric.name == "val_meaniu"  # not the best-so-far column, which only ever improves
+    assert log.val.x[0] == pytest.approx(40 + 20 / 21)  # at the end of its epoch
+
+
+def test_lightning_early_stopping_messages_are_the_monitored_curve(tmp_path):
+    # kd_thesis (dev): a wandb console capture whose only numbers are EarlyStopping(verbose=True)'s messages, under
+    # one collapsed "Epoch 46: 100%" bar; the epoch printed once is no axis
+    from kb.diagnosis import diagnose_file
+
+    best = [0.168 + 0.53 * (1 - 0.93**i) for i in range(38)]
+    text = "Epoch 46: 100%|#| 352/352 [00:38<00:00,  9.24it/s, v_num=p8p2]\n" + "".join(
+        f"Metric val/accuracy improved by {b - a:.3f} >= min_delta = 0.0. New best score: {b:.3f}\n"
+        for a, b in zip(best, best[1:])
+    )
+    log = read_log(write(tmp_path, "output.log", text))
+    assert log.val.name == "val_accuracy" and len(log.val.y) == 37 and log.x_name == "row"
+    assert diagnose_file(write(tmp_path, "output2.log", text)).findings[0].id == "still-improving"
+    # the message's numbers are read as one point, not as "min_delta" and "New best score" columns
+    assert "min_delta" not in log.columns
+
+
+def test_a_log_that_starts_mid_run_is_not_called_underfitting(tmp_path):
+    # a run resumed from a checkpoint at epoch 352: its loss falls little in the last third of training, which
+    # says nothing about whether the model can fit (the fall happened before the log begins)
+    from kb.diagnosis import diagnose_file
+
+    text = "".join(f"Epoch {e}/520 loss: {1.6 - 0.002 * (e - 352):.4f}\n" for e in range(352, 520))
+    found = {f.id for f in diagnose_file(write(tmp_path, "resumed.log", text)).findings}
+    assert "underfitting" not in found
+    fresh = "".join(f"Epoch {e}/168 loss: {1.6 - 0.002 * e:.4f}\n" for e in range(0, 168))
+    assert "underfitting" in {f.id for f in diagnose_file(write(tmp_path, "fresh.log", fresh)).findings}
+
+
 def test_a_loss_printed_alone_once_per_epoch_is_a_curve(tmp_path):
     # samy_mlops (seventh batch, dev): "Training loss: 0.889" 200 times, no counter; two such lines are not yet one
     text = "".join(f"Training loss: {1 / (e + 1):.4f}\n" for e in range(12))

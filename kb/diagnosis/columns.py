@@ -13,7 +13,7 @@ EPOCH_NAMES = ("epoch", "epochs", "episode")
 VAL_TOKENS = {"val", "valid", "validation", "eval", "evaluation", "test", "dev", "holdout", "metrics"}
 ACC_TOKENS = {"acc", "accuracy", "top1", "top1acc"}
 # Higher is better; "balanced" ones weigh every class equally, so accuracy far above them means imbalance.
-BALANCED_TOKENS = {"f1", "macro", "dice", "iou", "miou", "jaccard", "mcc", "kappa", "balanced"}
+BALANCED_TOKENS = {"f1", "macro", "dice", "iou", "miou", "meaniu", "iu", "jaccard", "mcc", "kappa", "balanced"}
 HIGHER_TOKENS = BALANCED_TOKENS | {
     "f1score",
     "fscore",
@@ -35,10 +35,11 @@ HIGHER_TOKENS = BALANCED_TOKENS | {
 LOWER_TOKENS = {"wer", "cer", "mse", "mae", "rmse", "perplexity", "ppl", "error", "err"}
 UNBOUNDED_TOKENS = {"score", "reward", "return"}  # RL returns: no 0..1 scale
 LR_NAMES = re.compile(r"(^|_)(lr|learning_rate)($|_)")
-# Numbers that are never a curve to diagnose (HF's end-of-run summary, throughput, timing, schedules).
+# Numbers that are never a curve to diagnose (HF's end-of-run summary, throughput, timing, schedules, and a best
+# value so far, "Best_mIoU", which only ever improves).
 NOT_METRICS = re.compile(
     r"(^|_)(grad_norm|runtime|samples_per_second|steps_per_second|total_flos|flos|time|timestamp|wall|momentum|"
-    r"weight_decay|frame|frames|data|eta|gpu_mem|memory|instances|size|fold)($|_)"
+    r"weight_decay|frame|frames|data|eta|gpu_mem|memory|instances|size|fold|best)($|_)"
 )
 # Among several candidates the usual names win, then the curve with the most points.
 TRAIN_PREFERENCE = (
@@ -75,6 +76,8 @@ METRIC_PREFERENCE = (
     {"dice"},
     {"iou"},
     {"miou"},
+    {"meaniu"},
+    {"mean", "iu"},
     {"auc"},
     {"accuracy"},
     {"acc"},

@@ -285,10 +285,22 @@ def _perfect_metric(ctx: Context) -> Finding | None:
     )
 
 
+RESUMED_SHARE = 0.2  # a log whose first point lies past 20% of its last (and 2 logging intervals) starts mid-run
+
+
+def resumed(c: Curve) -> bool:
+    """The curve starts well after the run did: a run resumed from a checkpoint ("loaded checkpoint (epoch 352)",
+    then epochs 352-519), or a log kept only for the end of training."""
+    x = c.x
+    return len(x) >= 2 and float(x[0]) > max(2 * float(x[1] - x[0]), RESUMED_SHARE * float(x[-1]))
+
+
 def underfitting(ctx: Context) -> Finding | None:
     c = ctx.train
     if c is None or len(c) < 5 or ctx.unbounded:
         return None
+    if resumed(c):
+        return None  # the log starts mid-run: how far the loss fell from its true start is not in it
     s = c.smooth
     start, end = float(c.y[0]), float(s[-1])
     if start <= 0:

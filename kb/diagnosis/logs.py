@@ -202,7 +202,12 @@ def _from_table(path: Path, table: Table, train: str | None, val: str | None) ->
     step_col, epoch_col = cols.counters(table.names)
     table, runs = _last_run(table, step_col, epoch_col)
     # the x axis: step when (nearly) every row has one, else epoch, else the row number
-    covered = lambda name: name is not None and np.isfinite(table.values[name]).mean() >= 0.9
+    # (a counter that never changes, "Epoch 46" printed once above the lines it would count, is no axis)
+    covered = lambda name: (
+        name is not None
+        and np.isfinite(table.values[name]).mean() >= 0.9
+        and np.nanmax(table.values[name]) > np.nanmin(table.values[name])
+    )
     x_col, x_name = (
         (step_col, "step") if covered(step_col) else (epoch_col, "epoch") if covered(epoch_col) else (None, "row")
     )
@@ -236,6 +241,9 @@ def _last_run(table: Table, step_col: str | None, epoch_col: str | None) -> tupl
     """Runs appended to one log (a counter that starts again, or the header repeated): keep the last."""
     starts = set(table.restart_rows)
     why: dict[int, str] = {r: "the header again" for r in table.restart_rows}
+    # each row's epoch, or that of the last row before it that printed one: a validation line between two
+    # training lines ("Loss: 0.985, MeanIU: 0.496") carries no epoch of its own
+    epoch_so_far = _forward_filled(table.values[epoch_col]) if epoch_col is not None else None
     for name, label in ((epoch_col, "epoch"), (step_col, "step")):
         if name is None:
             continue
@@ -245,7 +253,7 @@ def _last_run(table: Table, step_col: str | None, epoch_col: str | None) -> tupl
         by_column = _drops_for_its_columns(table, (epoch_col, step_col)) if name == step_col and len(drops) else None
         for d in drops:
             row = int(rows[d + 1])
-            if name == step_col and _next_epoch(table, epoch_col, int(rows[d]), row):
+            if name == step_col and _next_epoch(epoch_so_far, int(rows[d]), row):
                 continue  # "Epoch: [353/520] Iter: [0/495]": the step counts within an epoch, and a new one began
             if by_column is not None and not by_column(row):
                 continue  # rows of another kind with a counter of their own, interleaved (Lightning's val steps)
@@ -284,12 +292,19 @@ def _drops_for_its_columns(table: Table, counters: tuple) -> Callable[[int], boo
     return drops
 
 
-def _next_epoch(table: Table, epoch_col: str | None, before: int, row: int) -> bool:
+def _next_epoch(epoch_so_far: np.ndarray | None, before: int, row: int) -> bool:
     """The epoch counter went up between two rows (a step counter that restarts there counts within epochs)."""
-    if epoch_col is None:
+    if epoch_so_far is None:
         return False
-    epochs = table.values[epoch_col]
-    return bool(np.isfinite(epochs[before]) and np.isfinite(epochs[row]) and epochs[row] > epochs[before])
+    a, b = epoch_so_far[before], epoch_so_far[row]
+    return bool(np.isfinite(a) and np.isfinite(b) and b > a)
+
+
+def _forward_filled(values: np.ndarray) -> np.ndarray:
+    """Each NaN replaced by the last number before it (NaN until the first)."""
+    index = np.where(np.isfinite(values), np.arange(len(values)), -1)
+    np.maximum.accumulate(index, out=index)
+    return np.where(index >= 0, values[np.maximum(index, 0)], np.nan)
 
 
 def _steps_within_epochs(table: Table, step_col: str, epoch_col: str) -> np.ndarray | None:
@@ -299,7 +314,7 @@ def _steps_within_epochs(table: Table, step_col: str, epoch_col: str) -> np.ndar
     both = np.isfinite(steps) & np.isfinite(epochs)
     if not both.any() or not (np.diff(steps[both]) < 0).any():
         return None
-    return epochs + steps / (np.nanmax(steps[both]) + 1)
+    return _forward_filled(epochs) + steps / (np.nanmax(steps[both]) + 1)  # an evaluation line: its epoch's
 
 
 def _num(v: float) -> str:

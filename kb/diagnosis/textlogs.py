@@ -29,7 +29,7 @@ VALUE = rf"(?P<value>{NUM})(?:(?P<magnitude>(?-i:[kKMB]))|(?P<pct>%))?(?:\s*/\s*
 # "key: value" or "key=value" anywhere in a field; "key value" only as a whole field ("loss 0.5", "Epoch 3/10")
 PAIR = re.compile(rf"(?<![\w.])['\"]?(?P<key>{KEY})['\"]?\s*[:=]\s*{VALUE}(?![\w.])", re.IGNORECASE)
 FIELD_PAIR = re.compile(rf"^['\"]?(?P<key>{KEY})['\"]?(?:\s*[:=]\s*|\s+){VALUE}$", re.IGNORECASE)
-FIELD_SPLIT = re.compile(r"\s*[|,;\t{}]\s*|\s+-\s+|\s{2,}")
+FIELD_SPLIT = re.compile(r"\s*[|,;\t{}]\s*|\s+-\s+|(?<![:=\s])\s{2,}")  # "MeanIU:  0.496": one field
 COUNTER_AT_START = re.compile(
     r"^\W*(?P<word>epochs?|ep|steps?|global[ _]step|iterations?|iters?|episodes?)\b\s*[:=#]?\s*"
     r"(?P<value>\d+(?:\.\d+)?)(?P<magnitude>(?-i:[kKMB]))?(?:\s*/\s*(?P<total>\d+))?(?![\w.])",
@@ -42,6 +42,11 @@ ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 TIMESTAMP = r"\[?\d{4}[-/]\d{2}[-/]\d{2}[ T_]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?"
 LEVEL = r"\[?(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\]?"
 LOG_PREFIX = re.compile(rf"^\s*(?:{TIMESTAMP}[\s:,|-]*)?(?:(?:[\w.]+\s*[-|:]\s*)?{LEVEL}(?::[\w.]*:)?[\s:|-]*)?")
+# Lightning's EarlyStopping(verbose=True): "Metric val/accuracy improved by 0.011 >= min_delta = 0.0. New best
+# score: 0.278". Each is one point of the monitored curve, as its best so far.
+NEW_BEST = re.compile(
+    rf"\bMetric (?P<key>\S+) improved(?: by \S+ >= min_delta = \S+)?\. New best score: (?P<value>{NUM})"
+)
 ROLE_LEAD = re.compile(r"^\W*(?P<role>train(?:ing)?|val(?:id(?:ation)?)?|eval(?:uation)?|test)\b(?!\s*[:=]\s*\d)", re.I)
 
 EPOCH_KEYS = {"epoch", "epochs", "ep", "episode", "episodes"}
@@ -65,6 +70,7 @@ class Line:
     epoch: float | None = None
     step: float | None = None
     progress: tuple[int, int] | None = None
+    new_best: bool = False  # an early-stopping callback's "New best score" message
 
     @property
     def template(self) -> tuple[str, ...]:
@@ -99,6 +105,11 @@ def read_line(number: int, text: str) -> Line:
     """The counters and metrics of one line of text."""
     line = Line(number, text)
     body = _message(text)
+    best = NEW_BEST.search(body)
+    if best:
+        line.metrics[_norm(best.group("key"))] = float(best.group("value"))
+        line.new_best = True
+        return line
     bar = TQDM.match(body)
     if bar:
         line.progress = (int(bar.group("i")), int(bar.group("n")))
@@ -171,6 +182,8 @@ class LineReader:
 
 def _template(line: Line, tokens: list[str]) -> tuple | None:
     """Where each value of a parsed line sits among its numbers: ((target, token index, scale), ...)."""
+    if line.new_best:
+        return None  # rare lines, parsed each time (a template would not carry the flag)
     values = [float(t) for t in tokens]
     used: set[int] = set()
     targets = [("epoch", line.epoch), ("step", line.step)]
@@ -269,7 +282,7 @@ def read_text(text: str, fmt: str = "text log") -> Table | None:
     counts = Counter(line.template for line in candidates)
 
     def is_row(line: Line) -> bool:
-        if line.template in own_counter:
+        if line.template in own_counter or line.new_best:
             return True
         kinds = [kind(k) for k in line.metrics]
         if not any(k in ("loss", "acc", "higher", "lower") for k in kinds):
@@ -286,11 +299,29 @@ def read_text(text: str, fmt: str = "text log") -> Table | None:
     rows = _last_refresh_per_bar([line for line in candidates if is_row(line)])
     if not rows:
         return None
+    _name_evaluation_lines(rows, own_counter)
     builder = RowBuilder()
     for line in rows:
         counters = {k: v for k, v in (("epoch", line.epoch), ("step", line.step)) if v is not None}
         builder.add({**counters, **line.metrics}, line.number)
     return builder.table(fmt, used=_describe(rows))
+
+
+def _name_evaluation_lines(rows: list[Line], own_counter: set[tuple]) -> None:
+    """Lines of another print statement that report a metric of the training lines under the same name, with no
+    counter and no role word of their own, and fewer of them ("Loss: 0.985, MeanIU: 0.496" once per evaluation
+    between thousands of "Epoch: [352/520] Iter: [0/495] ... Loss: 1.594" lines) are the evaluation's: their
+    metrics become val_*, instead of mixing two curves in one."""
+    counts = Counter(line.template for line in rows)
+    training = [t for t in counts if t in own_counter]
+    for template, count in counts.items():
+        if template in own_counter or any(set(name.split("_")) & ROLE_WORDS for name in template):
+            continue
+        if not any(set(template) & set(t) and counts[t] > count for t in training):
+            continue
+        for line in rows:
+            if line.template == template:
+                line.metrics = {f"val_{name}": value for name, value in line.metrics.items()}
 
 
 LONE_LOSS_REPEATS = 5  # a loss alone on its line is a row once the same print has come 5 times
