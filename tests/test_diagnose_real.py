@@ -25,8 +25,9 @@ pytestmark = pytest.mark.slow
 # batch 3 (14 logs): dev 1/4, held-out 4/10; batch 4 (16 logs, 2026-12-07, on arrival): dev 3/6, held-out 3/10;
 # batch 5 (16 logs, 2026-12-07, third session, on arrival): dev 3/11, held-out 2/5; batch 6 (16 logs, after
 # batch 5's changes, on arrival): dev 4/8, held-out 1/8; batch 7 (9 logs, after batch 6's): dev 2/4, held-out 4/5.
-# Fourth session: Lightning EarlyStopping messages read as the monitored curve (kd_thesis, dev): dev 48.
-AGREEMENT = {"dev": 48, "held-out": 37}
+# Fourth session: Lightning EarlyStopping messages read as the monitored curve (kd_thesis, dev): dev 48; batch 8
+# (14 logs, on arrival): dev 3/6, held-out 4/8; after the changes decided on its dev half: dev 53, held-out 42.
+AGREEMENT = {"dev": 53, "held-out": 42}
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,7 @@ def test_the_held_out_half_is_the_one_drawn_by_format():
     fifth = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 5]
     sixth = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 6]
     seventh = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 7]
+    eighth = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 8]
     assert first.count("dev") == first.count("held-out") == 20
     assert second.count("dev") == second.count("held-out") == 10
     assert (third.count("dev"), third.count("held-out")) == (4, 10)  # the hash split of 14 repositories
@@ -51,6 +53,7 @@ def test_the_held_out_half_is_the_one_drawn_by_format():
     assert (fifth.count("dev"), fifth.count("held-out")) == (11, 5)  # ... and of 16 more
     assert (sixth.count("dev"), sixth.count("held-out")) == (8, 8)  # ... and of 16 more
     assert (seventh.count("dev"), seventh.count("held-out")) == (4, 5)  # ... and of 9 more
+    assert (eighth.count("dev"), eighth.count("held-out")) == (6, 8)  # ... and of 14 more
 
 
 def test_agreement_with_the_blind_labels(evaluation):
@@ -105,9 +108,9 @@ def test_the_second_reading_covers_every_log_in_the_labels_words():
 
 
 def test_the_two_experts_agree_more_often_than_kb_does(evaluation):
-    """The ceiling: two blind experts agree on the main reading of 102 of the 131 logs. kb's agreement where they
+    """The ceiling: two blind experts agree on the main reading of 112 of the 145 logs. kb's agreement where they
     agree is measured and may only rise (benchmarks/RESULTS.md)."""
     rows, _ = evaluation
     agreement = diagnose_eval.labeller_agreement(rows, diagnose_eval.load_second_labels())
-    assert agreement["all"]["experts_agree"] == 102
-    assert agreement["dev"]["kb_on_shared"] >= 41 and agreement["held-out"]["kb_on_shared"] >= 30
+    assert agreement["all"]["experts_agree"] == 112
+    assert agreement["dev"]["kb_on_shared"] >= 45 and agreement["held-out"]["kb_on_shared"] >= 35

@@ -323,11 +323,28 @@ def test_a_log_that_starts_mid_run_is_not_called_underfitting(tmp_path):
     # says nothing about whether the model can fit (the fall happened before the log begins)
     from kb.diagnosis import diagnose_file
 
-    text = "".join(f"Epoch {e}/520 loss: {1.6 - 0.002 * (e - 352):.4f}\n" for e in range(352, 520))
+    line = "Epoch {e}/520 loss: {loss:.4f} val_loss: {val:.4f}\n"
+    text = "".join(
+        line.format(e=e, loss=1.6 - 0.002 * (e - 352), val=1.63 - 0.002 * (e - 352)) for e in range(352, 520)
+    )
     found = {f.id for f in diagnose_file(write(tmp_path, "resumed.log", text)).findings}
     assert "underfitting" not in found
-    fresh = "".join(f"Epoch {e}/168 loss: {1.6 - 0.002 * e:.4f}\n" for e in range(0, 168))
-    assert "underfitting" in {f.id for f in diagnose_file(write(tmp_path, "fresh.log", fresh)).findings}
+    fresh = "".join(line.format(e=e, loss=1.6 - 0.002 * e, val=1.63 - 0.002 * e) for e in range(0, 168))
+    assert diagnose_file(write(tmp_path, "fresh.log", fresh)).findings[0].id == "underfitting"
+
+
+def test_without_validation_a_slow_fall_is_still_improving_and_a_stuck_one_a_problem(tmp_path):
+    # ObjectDetection-Capsnet (eighth batch, dev): a training-only Keras log, 0.475 -> 0.393 in 9 epochs, lower
+    # every epoch. Both experts read "still improving"; kb said "underfitting: the learning rate is far too low",
+    # which nothing in a log without validation shows (the first point is the first epoch's average).
+    from kb.diagnosis import diagnose_file
+
+    slow = [0.475, 0.434, 0.419, 0.412, 0.408, 0.402, 0.3985, 0.396, 0.393]
+    text = "epoch,loss\n" + "".join(f"{e},{v}\n" for e, v in enumerate(slow))
+    assert diagnose_file(write(tmp_path, "slow.csv", text)).findings[0].id == "still-improving"
+    # a fall under 10% over the whole run stays a problem
+    stuck = "epoch,loss\n" + "".join(f"{e},{15.917 - 0.0001 * e}\n" for e in range(100))
+    assert diagnose_file(write(tmp_path, "stuck.csv", stuck)).findings[0].severity == "problem"
 
 
 def test_a_loss_printed_alone_once_per_epoch_is_a_curve(tmp_path):
@@ -469,3 +486,19 @@ def test_nan_and_inf_values_are_read_not_skipped():
     assert math.isnan(line.metrics["loss"]) and line.epoch == 0.47
     assert math.isinf(read_line(2, "epoch 3 | loss inf | acc 0.5").metrics["loss"])
     assert read_line(3, "infinite patience, information only").metrics == {}
+
+
+def test_xgboost_and_lightgbm_evaluation_lines_are_rounds_of_a_curve(tmp_path):
+    # lebron-is-the-goat (eighth batch, dev): XGBoost's verbose_eval output, "[100]\tvalidation_0-logloss:0.49070"
+    xgb = "".join(
+        f"[{r}]\tvalidation_0-logloss:{0.66 - 0.001 * r:.5f}\tvalidation_1-auc:{0.7 + 0.001 * r:.4f}\n"
+        for r in range(0, 100, 10)
+    )
+    log = read_log(write(tmp_path, "xgb.log", xgb))
+    assert log.x_name == "step" and log.val.name == "validation_0_logloss" and list(log.val.x[:2]) == [0, 10]
+    lgb = "".join(f"[{r}]\tvalid_0's binary_logloss: {0.6 - 0.001 * r:.4f}\n" for r in range(1, 11))
+    assert read_log(write(tmp_path, "lgb.log", lgb)).val.name == "valid_0_binary_logloss"
+    # a bracketed label is no round: "[VAL (calibrated)]  brier=0.16  auc=0.83"
+    from kb.diagnosis.textlogs import read_line
+
+    assert read_line(1, "[VAL (calibrated)]  brier=0.1664  ece=0.0266  auc=0.8271").step is None

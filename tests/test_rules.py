@@ -369,3 +369,18 @@ def test_short_validation_curves_with_falling_training_never_crash_a_rule(n):
     x = np.arange(1, n + 1, dtype=float)
     findings = diagnose(make_log(loss=(x, np.linspace(2.2, 0.4, n)), val_loss=(x, np.full(n, 2.9))))
     assert isinstance(findings, list)
+
+
+def test_a_training_loss_that_climbs_while_validation_improves_is_no_divergence(tmp_path):
+    # progressive-diffusion-distillation (eighth batch, dev): a curriculum makes the task harder every epoch, so
+    # the training loss rises 0.0002 -> 0.029 while validation falls 0.029 -> 0.014; both experts: no divergence
+    from kb.diagnosis import diagnose_file
+
+    rows = "".join(f"{e},{0.0002 + 0.0006 * e:.5f},{0.014 + 0.015 * 0.9**e:.5f}\n" for e in range(50))
+    path = tmp_path / "curriculum.csv"
+    path.write_text("epoch,loss,val_loss\n" + rows)
+    assert "divergence" not in {f.id for f in diagnose_file(path).findings}
+    # validation that climbs with it is a divergence still
+    rising = "".join(f"{e},{0.0002 + 0.0006 * e:.5f},{0.014 + 0.0006 * e:.5f}\n" for e in range(50))
+    path.write_text("epoch,loss,val_loss\n" + rising)
+    assert "divergence" in {f.id for f in diagnose_file(path).findings}

@@ -343,13 +343,17 @@ def underfitting(ctx: Context) -> Finding | None:
         slugs = ("underfitting", "bias-variance", "learning-rate", "training-length")
     if chance:
         evidence += f" It never got clearly below {ctx.chance_text()}."
+    # Without validation, a loss still falling slowly is read with low confidence: a per-epoch training loss
+    # starts at the first epoch's average, after much of the fall, and nothing shows how low it should get; a
+    # surer "still improving" leads then.
+    guess = still_falling and gap is None and drop >= STUCK_MAX_DROP  # under 10% is stuck, a problem either way
     return Finding(
         "underfitting",
         "Underfitting: training loss is still high"
         if not still_falling
         else "Underfitting: the loss falls far too slowly",
-        "problem",
-        "medium",
+        "advice" if guess else "problem",
+        "low" if guess else "medium",
         evidence,
         f"smoothed training {ctx.metric} ends above {1 - UNDERFIT_MAX_DROP:.0%} of its start (above "
         f"{1 - UNDERFIT_AT_CHANCE_MAX_DROP:.0%} when it ends at chance level) and validation ends within "

@@ -125,6 +125,8 @@ def divergence(ctx: Context) -> Finding | None:
     slugs = ("learning-rate", "exploding-gradients", "warmup", "loss-spikes")
     i_peak = int(np.argmax(y))
     if start > 0 and y[i_peak] >= EXPLODE_RATIO * start and float(s[i_peak:].min()) >= (1 - STUCK_MAX_DROP) * start:
+        if _validation_unharmed(ctx, float(c.x[int(np.argmax(y >= EXPLODE_RATIO * start))])):
+            return None
         after = float(np.median(y[i_peak:]))
         evidence = (
             f"{c.name} exploded from {fmt(start)} to {fmt(float(y[i_peak]))} at {ctx.where(c, i_peak)} "
@@ -151,6 +153,8 @@ def divergence(ctx: Context) -> Finding | None:
     if not exploded_into_nan and not (tail >= DIVERGE_MIN_RATIO * low).all():
         return None
     onset = i_min + int(np.argmax(s[i_min:] >= DIVERGE_MIN_RATIO * low))
+    if _validation_unharmed(ctx, float(c.x[onset])):
+        return None
     confidence = "high" if climb >= 1 or end >= 10 * low or exploded_into_nan else "medium" if climb >= 0.5 else "low"
     ratio = end / low if low > 0 else math.inf
     evidence = (
@@ -168,6 +172,25 @@ def divergence(ctx: Context) -> Finding | None:
     title = f"Training diverges from {ctx.where(c, onset)}"
     events = (Event(float(c.x[onset]), "diverges"),)
     return Finding("divergence", title, "problem", confidence, evidence, rule, slugs, data, events, ("lower-lr",))
+
+
+VAL_UNHARMED_POINTS = 3  # validation evaluated at least 3 times after the training loss began to climb ...
+VAL_UNHARMED_RISE = 0.10  # ... and never 10% above where it stood then: the model did not diverge
+
+
+def _validation_unharmed(ctx: Context, x_from: float) -> bool:
+    """Validation went on improving (or held) while the training loss climbed: weights thrown off by steps too
+    large would harm both. A training loss that rises alone measures a changing objective (a curriculum that makes
+    the task harder, a loss weight that grows), not a divergence."""
+    v = ctx.val
+    if v is None:
+        return False
+    after = v.y[v.x >= x_from]
+    before = v.y[v.x < x_from]
+    if len(after) < VAL_UNHARMED_POINTS:
+        return False
+    level = float(before[-1]) if len(before) else float(after[0])
+    return bool(np.isfinite(after).all() and float(after.max()) <= (1 + VAL_UNHARMED_RISE) * level)
 
 
 def diverged_from(ctx: Context) -> float:

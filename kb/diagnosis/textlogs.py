@@ -47,6 +47,9 @@ LOG_PREFIX = re.compile(rf"^\s*(?:{TIMESTAMP}[\s:,|-]*)?(?:(?:[\w.]+\s*[-|:]\s*)
 NEW_BEST = re.compile(
     rf"\bMetric (?P<key>\S+) improved(?: by \S+ >= min_delta = \S+)?\. New best score: (?P<value>{NUM})"
 )
+# XGBoost's and LightGBM's evaluation lines: "[100]\tvalidation_0-logloss:0.49070\tvalidation_1-auc:0.83",
+# "[100]\tvalid_0's binary_logloss: 0.49": the boosting round in brackets, then tab-separated metrics.
+BOOSTING_ROUND = re.compile(r"^\[(?P<round>\d+)\]\t(?=\S)")
 ROLE_LEAD = re.compile(r"^\W*(?P<role>train(?:ing)?|val(?:id(?:ation)?)?|eval(?:uation)?|test)\b(?!\s*[:=]\s*\d)", re.I)
 
 EPOCH_KEYS = {"epoch", "epochs", "ep", "episode", "episodes"}
@@ -105,6 +108,10 @@ def read_line(number: int, text: str) -> Line:
     """The counters and metrics of one line of text."""
     line = Line(number, text)
     body = _message(text)
+    boosting = BOOSTING_ROUND.match(body)
+    if boosting:
+        line.step = float(boosting.group("round"))
+        body = body[boosting.end() :].replace("'s ", "_")  # LightGBM's "valid_0's binary_logloss"
     best = NEW_BEST.search(body)
     if best:
         line.metrics[_norm(best.group("key"))] = float(best.group("value"))
@@ -330,7 +337,10 @@ LONE_LOSS_REPEATS = 5  # a loss alone on its line is a row once the same print h
 def _leads_with_counter(text: str) -> bool:
     """The line opens with its epoch or step ("(epoch: 1, iters: 20) G_GAN: 2.3", "Epoch [3/10] ..."): a progress
     line. A counter further in may be a setting: "train_seq_len:1024 iterations:20000" is a config line."""
-    body = _unbracketed(_message(text))
+    message = _message(text)
+    if BOOSTING_ROUND.match(message):
+        return True
+    body = _unbracketed(message)
     lead = ROLE_LEAD.match(body)
     body = body[lead.end() :] if lead else body
     return bool(COUNTER_AT_START.match(body.lstrip(" :,-|")))

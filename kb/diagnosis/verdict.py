@@ -34,7 +34,7 @@ PROBLEM_ORDER = (
 # blind labellers read both as too little to judge). What a short log can still show is said: non-finite values,
 # a divergence, a last evaluation at chance level.
 JUDGE_MIN_POINTS = 6
-ADVICE_ORDER = ("restarted-runs", "plateau", "still-improving", "val-below-train", "spikes", "noisy")
+ADVICE_ORDER = ("restarted-runs", "plateau", "still-improving", "val-below-train", "spikes", "noisy", "underfitting")
 
 
 @contextmanager
@@ -68,7 +68,10 @@ def _findings(ctx: Context) -> list[Finding | None]:
     under = None if blocked else endstate.underfitting(ctx)
     state = None if blocked else endstate.end_state(ctx)
     if state is not None and state.id == "still-improving" and under is not None:
-        state = None  # "falls far too slowly" already says it, with the cause
+        if under.severity == "problem":
+            state = None  # "falls far too slowly" already says it, with the cause
+        else:
+            under = None  # a guess at the cause (no validation to compare with): "still falling" is what shows
     stop_x = rules.diverged_from(ctx) if divergence and ctx.train is not None else math.inf
     return found + [
         divergence,
