@@ -531,7 +531,7 @@ def test_a_default_the_file_overrides_in_its_own_call_is_not_what_runs():
 def test_settings_written_down_for_code_kb_cannot_see_are_reported_where_they_are_set():
     code = """
     import torch
-    learning_rate = 6e-4          # handed to a method of the model, defined in another file
+    learning_rate = 6e-4          # handed to nanoGPT's optimizer factory: reported there, resolved to this line
     batch_size = 12               # resolved where the loader uses it: reported there, not twice
     GPT_CONFIG = {"n_layers": 12, "drop_rate": 0.1}
     C = get_config()
@@ -542,8 +542,10 @@ def test_settings_written_down_for_code_kb_cannot_see_are_reported_where_they_ar
     lr = hyp["opt"]["lr"]
     """
     assert found(code) == {
-        (3, "learning_rate"), (5, "dropout"), (7, "learning_rate"), (10, "batch_size"), (10, "shuffle"),
+        (9, "optimizer"), (9, "learning_rate"), (5, "dropout"), (7, "learning_rate"), (10, "batch_size"),
+        (10, "shuffle"),
     }  # fmt: skip
+    assert [k.resolved_from for k in explain(code).knobs if k.line == 9 and k.kind == "learning_rate"] == ["line 3"]
 
 
 def test_dropout_written_gpt_style_in_a_settings_dict_and_inputs_standardized_by_hand():
@@ -928,3 +930,16 @@ def test_thousands_of_loaders_are_explained_in_linear_time():
     start = time.perf_counter()
     explanation = explain_text("\n".join(lines) + "\n")
     assert len(explanation.mistakes) == 6000 and time.perf_counter() - start < 15
+
+
+def test_nanogpt_s_optimizer_factory_is_read_by_the_names_of_its_arguments():
+    """karpathy/nanoGPT's `model.configure_optimizers(weight_decay, learning_rate, (beta1, beta2), device_type)`,
+    copied into many repositories (nanoGPT-playground, eighteenth batch, dev, calls it from a LightningModule)."""
+    code = (
+        "weight_decay = 1e-1\nlearning_rate = 6e-4\nbeta1 = 0.9\nbeta2 = 0.95\n"
+        "optimizer = model.configure_optimizers(weight_decay, learning_rate, (beta1, beta2), device_type)\n"
+    )
+    assert {(5, "optimizer"), (5, "weight_decay"), (5, "learning_rate"), (5, "betas")} <= found(code)
+    assert knob(code, "optimizer").slug == "adam" and knob(code, "learning_rate").resolved == "6e-4"
+    # a library method of that name that takes no settings is no knob
+    assert found("optimizer = trainer.create_optimizer()\n") == set()

@@ -805,3 +805,18 @@ def test_the_real_mistakes_labelled_blind_in_the_corpus_are_found(name, rule, li
     """Verbatim public code in tests/data/real-scripts (labels.yaml), the only real mistakes its labellers found."""
     found = explain_file(CORPUS / name).mistakes
     assert [(m.id, m.line <= line <= m.end_line) for m in found] == [(rule, True)]
+
+
+def test_a_loader_over_a_dataset_that_shuffles_itself_is_fine():
+    """nanoGPT-playground (eighteenth batch, dev): `get_owt_dataset("train", ..., shuffle=True)` handed to
+    `DataLoader(train_data, shuffle=False, batch_size=None)`; a Hugging Face `.shuffle(seed=...)` pipeline too."""
+    built = HEAD + "train_data = get_owt_dataset('train', 12, 1024, shuffle=True)\n"
+    assert (
+        explain_text(built + "train_loader = DataLoader(train_data, shuffle=False, batch_size=None)\n").mistakes == []
+    )
+    chained = HEAD + "train_loader = DataLoader(ds['train'].shuffle(seed=0), batch_size=8)\n"
+    assert explain_text(chained).mistakes == []
+    plain = HEAD + "train_data = get_owt_dataset('train', 12, 1024)\n"
+    assert [m.id for m in explain_text(plain + "train_loader = DataLoader(train_data)\n").mistakes] == [
+        "train-loader-no-shuffle"
+    ]

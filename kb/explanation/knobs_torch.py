@@ -9,7 +9,7 @@ from .code import Code, role_of, words
 from .knobs import Found, optimizer_page, read_keywords
 from .knobs_loaders import data_loader
 from .knobs_transforms import mixing, transforms
-from .project_helpers import base_lr_argument, project_clipping, project_loss
+from .project_helpers import base_lr_argument, optimizer_factory, project_clipping, project_loss
 
 OPTIMIZERS = {"SGD", "ASGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Rprop", "Adagrad", "Adadelta"}
 OPTIMIZERS |= {"SparseAdam", "LBFGS", "Adafactor", "Muon", "Lion", "LAMB", "Lamb", "AdamW8bit", "Adam8bit"}
@@ -68,6 +68,13 @@ def optimizer(found: Found, call: ast.Call) -> bool:
     code = found.code
     name = _torch_like(code, call, OPTIMIZER_MODULES)
     if name not in OPTIMIZERS:
+        settings = optimizer_factory(code, call)
+        if settings:  # the project's own optimizer factory, handed the settings by name
+            betas = any(kind == "betas" for kind, _ in settings)
+            found.add("optimizer", call, code.text(call.func), "pytorch", "adam" if betas else None)
+            for kind, value in settings:
+                found.add(kind, value, value, "pytorch")
+            return True
         # an optimizer the project ships itself (`from utils.radam import RAdam`): known by name and built on
         # the model's parameters
         own = code.qualname(call.func).split(".")[-1]

@@ -24,6 +24,8 @@ def _iterable_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> bool:
     if {"iterable", "stream", "streaming"} & set(words(code.text(dataset, 200))):
         return True
     built = code.assignment(dataset.id, at) if isinstance(dataset, ast.Name) else dataset
+    if _shuffles_itself(code, built):
+        return True
     if isinstance(built, ast.Call):
         name = code.qualname(built.func).split(".")[-1]
         for cls in code.nodes[ast.ClassDef]:
@@ -35,6 +37,17 @@ def _iterable_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> bool:
             if getitem is not None and _samples_at_random(code, getitem):
                 return True
     return False
+
+
+def _shuffles_itself(code: Code, built: ast.AST | None) -> bool:
+    """A dataset made to shuffle its own samples: built with `shuffle=True` (`get_owt_dataset("train", ...,
+    shuffle=True)` handed to `DataLoader(..., batch_size=None, shuffle=False)`), or through `.shuffle(...)` (a
+    Hugging Face or WebDataset pipeline)."""
+    if not isinstance(built, ast.Call):
+        return False
+    if any(k.arg == "shuffle" and isinstance(k.value, ast.Constant) and k.value.value is True for k in built.keywords):
+        return True
+    return any(code.method(call) == "shuffle" for call in ast.walk(built) if isinstance(call, ast.Call))
 
 
 def _random_split_targets(code: Code) -> set[str]:

@@ -37,3 +37,33 @@ def project_clipping(code: Code, call: ast.Call) -> bool:
         and len(call.args) > 1
         and (code.from_project(call.func) or code.method(call) in code.functions)
     )
+
+
+OPTIMIZER_FACTORIES = {"configure_optimizers", "configure_optimizer", "create_optimizer", "build_optimizer"}
+OPTIMIZER_FACTORIES |= {"get_optimizer", "make_optimizer", "init_optimizer", "setup_optimizer"}
+# what an argument sets, by the last word of its name: `self.config.learning_rate`, `args.wd`, `(beta1, beta2)`
+FACTORY_ARGUMENTS = {"lr": "learning_rate", "learning_rate": "learning_rate", "weight_decay": "weight_decay"}
+FACTORY_ARGUMENTS |= {"wd": "weight_decay", "momentum": "momentum", "betas": "betas"}
+
+
+def optimizer_factory(code: Code, call: ast.Call) -> list[tuple[str, ast.AST]] | None:
+    """A project's own function that builds the optimizer from the settings it is handed, as nanoGPT's
+    `model.configure_optimizers(weight_decay, learning_rate, (beta1, beta2), device_type)` (copied into many
+    repositories): (kind, argument) for each argument whose name says which setting it is, or None when the call is
+    no such factory. Library methods of the same name take no settings (`Trainer.create_optimizer()`)."""
+    if code.method(call) not in OPTIMIZER_FACTORIES or not (call.args or call.keywords):
+        return None
+    settings: list[tuple[str, ast.AST]] = []
+    for arg in [*call.args, *[k.value for k in call.keywords]]:
+        if isinstance(arg, ast.Tuple) and arg.elts and all("beta" in code.text(e) for e in arg.elts):
+            settings.append(("betas", arg))
+            continue
+        if not isinstance(arg, (ast.Name, ast.Attribute)):
+            continue
+        last = code.text(arg).split(".")[-1].lower()
+        if last in FACTORY_ARGUMENTS:
+            settings.append((FACTORY_ARGUMENTS[last], arg))
+    for keyword in call.keywords:
+        if keyword.arg in FACTORY_ARGUMENTS and all(value is not keyword.value for _, value in settings):
+            settings.append((FACTORY_ARGUMENTS[keyword.arg], keyword.value))
+    return settings or None
