@@ -320,15 +320,23 @@ def _name_evaluation_lines(rows: list[Line], own_counter: set[tuple]) -> None:
     between thousands of "Epoch: [352/520] Iter: [0/495] ... Loss: 1.594" lines) are the evaluation's: their
     metrics become val_*, instead of mixing two curves in one."""
     counts = Counter(line.template for line in rows)
-    training = [t for t in counts if t in own_counter]
+    most: dict[str, int] = {}  # each metric name: the most lines a training print statement with it has
     for template, count in counts.items():
-        if template in own_counter or any(set(name.split("_")) & ROLE_WORDS for name in template):
-            continue
-        if not any(set(template) & set(t) and counts[t] > count for t in training):
-            continue
-        for line in rows:
-            if line.template == template:
-                line.metrics = {f"val_{name}": value for name, value in line.metrics.items()}
+        if template in own_counter:
+            for name in template:
+                most[name] = max(most.get(name, 0), count)
+    evaluation = {
+        template
+        for template, count in counts.items()
+        if template not in own_counter
+        and not any(set(name.split("_")) & ROLE_WORDS for name in template)
+        and any(most.get(name, 0) > count for name in template)
+    }
+    if not evaluation:
+        return
+    for line in rows:  # one pass, however many print statements the log has
+        if line.template in evaluation:
+            line.metrics = {f"val_{name}": value for name, value in line.metrics.items()}
 
 
 LONE_LOSS_REPEATS = 5  # a loss alone on its line is a row once the same print has come 5 times
