@@ -13,6 +13,7 @@ apart, as `minor_unlabelled`.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,16 +215,8 @@ def score(entry: dict, result: dict) -> Tally:
     for knob in knobs:
         # right where a label is, or reported at its use and resolved to the definition a label marks (the
         # counterpart of defined_here, which counts that label found)
-        defined_at = str(knob.get("resolved_from") or "")
-        at_definition = (
-            defined_at.startswith("line ")
-            and (
-                knob["cell"],
-                int(defined_at.split()[1]) if defined_at.split()[1].isdigit() else -1,
-                knob["kind"],
-            )
-            in labelled
-        )
+        defined_at = re.fullmatch(r"line (\d+)", str(knob.get("resolved_from") or ""))
+        at_definition = bool(defined_at) and (knob["cell"], int(defined_at.group(1)), knob["kind"]) in labelled
         if (knob["cell"], knob["line"], knob["kind"]) in labelled or at_definition:
             tally.found_right += 1
         else:

@@ -17,8 +17,8 @@ RANDOM_DRAWS = {"randint", "randrange", "random", "rand", "choice", "randn", "sa
 
 
 def _iterable_dataset(code: Code, dataset: ast.AST | None, at: ast.AST) -> bool:
-    """A streaming dataset cannot be shuffled by the DataLoader, and one whose __getitem__ draws a random sample
-    (`start = torch.randint(...)`, ignoring its index) needs no shuffling."""
+    """A streaming dataset cannot be shuffled by the DataLoader, and one that shuffles itself or whose __getitem__
+    draws a random sample (`start = torch.randint(...)`, ignoring its index) needs no shuffling."""
     if dataset is None:
         return False
     if {"iterable", "stream", "streaming"} & set(words(code.text(dataset, 200))):

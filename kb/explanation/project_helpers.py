@@ -54,16 +54,17 @@ def optimizer_factory(code: Code, call: ast.Call) -> list[tuple[str, ast.AST]] |
     if code.method(call) not in OPTIMIZER_FACTORIES or not (call.args or call.keywords):
         return None
     settings: list[tuple[str, ast.AST]] = []
-    for arg in [*call.args, *[k.value for k in call.keywords]]:
-        if isinstance(arg, ast.Tuple) and arg.elts and all("beta" in code.text(e) for e in arg.elts):
-            settings.append(("betas", arg))
-            continue
-        if not isinstance(arg, (ast.Name, ast.Attribute)):
-            continue
-        last = code.text(arg).split(".")[-1].lower()
-        if last in FACTORY_ARGUMENTS:
-            settings.append((FACTORY_ARGUMENTS[last], arg))
-    for keyword in call.keywords:
-        if keyword.arg in FACTORY_ARGUMENTS and all(value is not keyword.value for _, value in settings):
-            settings.append((FACTORY_ARGUMENTS[keyword.arg], keyword.value))
+    for value, keyword in [*((a, None) for a in call.args), *((k.value, k.arg) for k in call.keywords)]:
+        kind = _setting_named(code, value) or FACTORY_ARGUMENTS.get(keyword or "")
+        if kind:
+            settings.append((kind, value))
     return settings or None
+
+
+def _setting_named(code: Code, value: ast.AST) -> str | None:
+    """The setting an argument's own name says it is: `(beta1, beta2)` -> betas, `self.config.learning_rate`."""
+    if isinstance(value, ast.Tuple) and value.elts and all("beta" in code.text(e) for e in value.elts):
+        return "betas"
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        return FACTORY_ARGUMENTS.get(code.text(value).split(".")[-1].lower())
+    return None
