@@ -502,3 +502,19 @@ def test_xgboost_and_lightgbm_evaluation_lines_are_rounds_of_a_curve(tmp_path):
     from kb.diagnosis.textlogs import read_line
 
     assert read_line(1, "[VAL (calibrated)]  brier=0.1664  ece=0.0266  auc=0.8271").step is None
+
+
+def test_utf16_logs_and_bare_cr_line_ends_are_read(tmp_path):
+    # Real logs (batch 9): PowerShell's `python train.py > train.log` writes UTF-16 with a byte order mark, and a
+    # Keras CSVLogger file saved with classic-Mac line ends (bare CR) had one "line". Both were refused before.
+    rows = "".join(f"{e},{1 / (e + 1):.4f},{0.5 + 0.02 * e:.4f}\r" for e in range(8))
+    cr = tmp_path / "cr.log"
+    cr.write_bytes(("epoch,loss,val_loss\r" + rows).encode())
+    log = read_log(cr)
+    assert log.train.name == "loss" and log.val.name == "val_loss" and len(log.train.y) == 8
+
+    text = "".join(f"Epoch {e}/8 - Loss: {1 / (e + 1):.5f}\r\n" for e in range(1, 9))
+    utf16 = tmp_path / "utf16.log"
+    utf16.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    log = read_log(utf16)
+    assert log.train.name == "loss" and list(log.train.y[:2]) == pytest.approx([0.5, 1 / 3], abs=1e-5)

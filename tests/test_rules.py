@@ -384,3 +384,24 @@ def test_a_training_loss_that_climbs_while_validation_improves_is_no_divergence(
     rising = "".join(f"{e},{0.0002 + 0.0006 * e:.5f},{0.014 + 0.0006 * e:.5f}\n" for e in range(50))
     path.write_text("epoch,loss,val_loss\n" + rising)
     assert "divergence" in {f.id for f in diagnose_file(path).findings}
+
+
+@pytest.mark.parametrize(
+    "metric, map_end, overfitting_leads",
+    [
+        ("metrics/mAP50-95(B)", 0.48, False),  # mAP 4% below its best: the loss's rise is advice, not the headline
+        ("metrics/mAP50-95(B)", 0.36, True),  # mAP 28% below its best: overfitting
+        ("val_accuracy", 0.48, True),  # a classifier keeps the loss's reading (its labellers called it overfitting)
+    ],
+)
+def test_a_detector_is_judged_by_its_map_when_its_validation_loss_rises(metric, map_end, overfitting_leads):
+    # Two blind readers called two YOLO runs (batch 9) plateaus: val loss up ~15% while mAP50-95 held near its best
+    x = np.arange(1, 41, dtype=float)
+    val = np.concatenate([np.linspace(3.0, 2.6, 10), np.linspace(2.6, 3.1, 30)])
+    score = np.concatenate([np.linspace(0.3, 0.5, 10), np.linspace(0.5, map_end, 30)])
+    findings = diagnose(make_log(loss=(x, np.linspace(3.5, 2.0, 40)), val_loss=(x, val), **{metric: (x, score)}))
+    overfit = by_id(findings, "overfitting")
+    assert overfit is not None
+    assert (findings[0] is overfit and overfit.severity == "problem") == overfitting_leads
+    if not overfitting_leads:
+        assert overfit.severity == "advice" and "holds" in overfit.title and "train-longer" not in advice(findings)

@@ -177,3 +177,11 @@ def ultralytics_parts(names: list[str]) -> dict[str, list[str]]:
 def summed_name(role_name: str, parts: list[str]) -> str:
     short = "+".join(p.split("/", 1)[-1].removesuffix("_loss") for p in parts)
     return f"{role_name}/loss ({short})"
+
+
+DETECTION_METRIC = re.compile(r"(?<![a-z])map(?![a-z])|mean_?average_?precision", re.IGNORECASE)
+
+
+def is_detection_metric(name: str) -> bool:
+    """mAP in any of its spellings (metrics/mAP50-95(B), map_50, val/mAP): the number a detector is judged by."""
+    return bool(DETECTION_METRIC.search(name))

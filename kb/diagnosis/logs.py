@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import KbError, UsageError
 from . import columns as cols
 from .tables import Table, TableError, number, read_delimited, read_json, read_tensorboard, sniff_header
-from .textlogs import LOOKED_FOR
+from .textlogs import LOOKED_FOR, UTF16_BOMS, decoded, old_mac_lines
 from .textlogs import read_text as read_text_table
 
 MAX_TABLE_BYTES = 300 * 1024 * 1024  # a CSV is streamed into arrays (~2-3x its size in memory at most)
@@ -79,7 +79,7 @@ def read_log(path: str | Path, train: str | None = None, val: str | None = None)
     if str(path) == "-":
         import sys
 
-        return read_text(_read_capped(Path("<stdin>"), sys.stdin.buffer, MAX_TEXT_BYTES).decode("utf-8", "replace"))
+        return read_text(decoded(_read_capped(Path("<stdin>"), sys.stdin.buffer, MAX_TEXT_BYTES)))
     path = Path(path)
     if not path.exists():
         raise UsageError(f"no such file or directory: {path}")
@@ -92,6 +92,9 @@ def read_log(path: str | Path, train: str | None = None, val: str | None = None)
     try:
         with path.open("rb") as stream:
             head = stream.read(65536)
+            if head.startswith(UTF16_BOMS) or old_mac_lines(head):  # read whole, as text: rare, and small
+                raw = head + _read_capped(path, stream, MAX_TEXT_BYTES - len(head))
+                return read_text(decoded(raw), path, train, val)
             _check_head(path, head)
             size = path.stat().st_size if stat.S_ISREG(path.stat().st_mode) else None
             text_head = head.decode("utf-8", errors="replace").lstrip("\ufeff")

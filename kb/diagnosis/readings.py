@@ -5,6 +5,7 @@ below training (a measurement effect, or two numbers that are not the same measu
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -31,6 +32,8 @@ VAL_BELOW_GAP = 0.10  # ... by a median >= 10% of the training loss (a few % is 
 VAL_BELOW_PROBLEM = 0.50  # validation under half the training loss: not the same measurement (or a leak)
 
 LOSS_FLOOR = 1e-3  # training losses below this are not compared: loggers round them (HF: 4 decimals) to 0
+
+DETECTOR_METRIC_HOLDS = 0.10  # a detector's mAP within 10% of its best: a rising validation loss is not the headline
 
 CHANCE_ACC = 0.005  # one evaluation at chance: accuracy within 0.005 of 1/C and loss >= 98% of ln(C)
 
@@ -280,4 +283,32 @@ def val_below_train(ctx: Context) -> Finding | None:
         {"share_below": _num(float(below.mean())), "median_gap": _num(gap), "ratio": _num(ratio)},
         (),
         ("check-leakage",) if large else (),
+    )
+
+
+def loss_rises_while_map_holds(ctx: Context, overfit: Finding | None) -> Finding | None:
+    """A detector's validation loss rose while its mAP, the number a detector is judged by, stayed within 10% of its
+    best (median of the last 3 evaluations): the rise is worth knowing, not the headline (both blind readers of two
+    YOLO runs called them plateaus; a YOLO run whose mAP fell 24% stays overfitting). Classifiers keep the loss's
+    reading: their labellers called a rising loss overfitting even with accuracy flat. Returns the overfitting
+    finding as advice, or None when it stands as it is."""
+    metric = ctx.log.val_metric
+    if overfit is None or metric is None or not metric.higher_is_better or not cols.is_detection_metric(metric.name):
+        return None
+    best, end = float(np.nanmax(metric.y)), _end(metric.y)
+    if not (best > 0 and end is not None and (best - end) / best < DETECTOR_METRIC_HOLDS):
+        return None
+    evidence = (
+        f"{overfit.evidence} {metric.name}, the detector's yardstick, holds near its best ({fmt(best)}; the last "
+        f"evaluations {fmt(end)}, {(best - end) / best:.0%} below), so the validation loss rising is worth watching "
+        f"rather than the headline: keep the checkpoint with the best {metric.name}."
+    )
+    return dataclasses.replace(
+        overfit,
+        title=f"Validation loss rises while {metric.name} holds",
+        severity="advice",
+        confidence="low",
+        evidence=evidence,
+        rule=overfit.rule + f"; shown as advice when the mAP stays within {DETECTOR_METRIC_HOLDS:.0%} of its best",
+        advice=("early-stop",),
     )

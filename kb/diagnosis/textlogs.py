@@ -63,6 +63,25 @@ LOOKED_FOR = (
 )
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Windows PowerShell's `>` writes UTF-16 with a byte order mark
+
+
+def old_mac_lines(data: bytes) -> bool:
+    """Lines ended by a bare CR (classic Mac OS, some R and Excel exports): no LF anywhere, several CRs. A tqdm
+    bar redrawn with CR always ends in an LF somewhere once the log is more than one line."""
+    return b"\n" not in data and data.count(b"\r") >= 2
+
+
+def decoded(raw: bytes) -> str:
+    """Bytes of a log as text: UTF-16 when it starts with its byte order mark, else UTF-8 (bad bytes replaced);
+    bare-CR line ends become LF."""
+    text = raw.decode("utf-16", errors="replace") if raw.startswith(UTF16_BOMS) else raw.decode("utf-8", "replace")
+    text = text.lstrip("\ufeff")
+    if "\n" not in text and text.count("\r") >= 2:
+        text = text.replace("\r", "\n")
+    return text
+
+
 @dataclass
 class Line:
     """What one printed line (or one refresh of a progress bar) says."""

@@ -34,7 +34,16 @@ PROBLEM_ORDER = (
 # blind labellers read both as too little to judge). What a short log can still show is said: non-finite values,
 # a divergence, a last evaluation at chance level.
 JUDGE_MIN_POINTS = 6
-ADVICE_ORDER = ("restarted-runs", "plateau", "still-improving", "val-below-train", "spikes", "noisy", "underfitting")
+ADVICE_ORDER = (
+    "restarted-runs",
+    "plateau",
+    "still-improving",
+    "overfitting",
+    "val-below-train",
+    "spikes",
+    "noisy",
+    "underfitting",
+)
 
 
 @contextmanager
@@ -64,7 +73,10 @@ def _findings(ctx: Context) -> list[Finding | None]:
     nothing = None if divergence else readings.not_learning(ctx)
     stuck = None if divergence or nothing else rules.not_decreasing(ctx)
     overfit = None if divergence or stuck or nothing else rules.overfitting(ctx)
-    blocked = divergence or stuck or overfit or nothing
+    overfit = readings.loss_rises_while_map_holds(ctx, overfit) or overfit
+    blocked = (
+        divergence or stuck or (overfit if overfit is not None and overfit.severity == "problem" else None) or nothing
+    )
     under = None if blocked else endstate.underfitting(ctx)
     state = None if blocked else endstate.end_state(ctx)
     if state is not None and state.id == "still-improving" and under is not None:
