@@ -59,6 +59,18 @@ def test_a_notebook_is_read_cell_by_cell_with_ipython_lines_blanked_and_a_broken
     assert any("cell 4 is a %%bash cell" in n for n in result.notes)
 
 
+def test_a_writefile_cell_of_python_is_read_as_the_code_it_writes():
+    # dvgodoy-style notebooks (batch 19): "%%writefile model_configuration/v1.py" cells, then "%run -i" them
+    text = notebook(
+        "%%writefile model_configuration/v1.py\n\nlr = 0.1\noptimizer = optim.SGD(model.parameters(), lr=lr)\n",
+        "%%writefile notes.txt\nlr = 0.5 is too high\n",
+        "%run -i model_configuration/v1.py\n",
+    )
+    result = explain_text(text, name="nb.ipynb")
+    assert {(k.cell, k.line, k.kind) for k in result.knobs} >= {(1, 4, "optimizer"), (1, 4, "learning_rate")}
+    assert any("cell 2 is a %%writefile cell" in n for n in result.notes)  # cell 0 is the markdown title
+
+
 def test_a_cell_whose_line_starts_with_percent_inside_an_expression_is_read_as_written():
     text = notebook("msg = ('%d steps'\n       % 3)\nopt = torch.optim.SGD(params, lr=0.1)\n")
     assert {(k.line, k.kind) for k in explain_text(text).knobs} == {(3, "optimizer"), (3, "learning_rate")}

@@ -26,9 +26,10 @@ from explain_eval import long_script  # noqa: E402
 # written (13 files), then grew by blind batches of 11, 12, 10, 10, 10 and 7 (2026-12-07), which are only measured;
 # a seventh and a tenth batch of 10 and a thirteenth of 5 (dev) were added to the dev half; a fourteenth of 12 was
 # measured blind, then moved to dev; a fifteenth of 12, a sixteenth of 11 and a seventeenth of 12 (held out) were
-# measured on arrival; an eighteenth of 12 was measured blind, then moved to dev.
+# measured on arrival; an eighteenth and a nineteenth of 12 were measured blind, then moved to dev (fifth session:
+# %%writefile cells read, the only loader that trains judged, an inference helper a training step calls not judged).
 FLOOR = {
-    "dev": {"precision": 0.943, "recall": 0.906, "mistakes_found": 14, "false_alarms": 1},
+    "dev": {"precision": 0.933, "recall": 0.889, "mistakes_found": 15, "false_alarms": 1},
     "held-out": {"precision": 0.887, "recall": 0.845, "mistakes_found": 12, "false_alarms": 4},
 }
 
@@ -132,12 +133,12 @@ def test_the_python_api(tmp_path):
 
 
 def test_every_script_names_its_blind_batch_in_the_order_they_arrived():
-    """labels.yaml's `batch` (benchmarks/explain_eval.py prints each batch): 1..18, in file order, and a batch lies
+    """labels.yaml's `batch` (benchmarks/explain_eval.py prints each batch): 1..19, in file order, and a batch lies
     in one half except the first (split by repository before any rule was written)."""
     from explain_scoring import half, load_labels
 
     labels = load_labels()
     batches = [entry["batch"] for entry in labels]
-    assert set(batches) == set(range(1, 19))
+    assert set(batches) == set(range(1, 20))
     halves = {b: {half(e) for e in labels if e["batch"] == b} for b in set(batches)}
     assert all(len(h) == 1 for b, h in halves.items() if b != 1)

@@ -149,6 +149,16 @@ for step, (x, y) in enumerate(train_loader):
 """
 )
 NO_GRAD_QUIET = {
+    # miszkur/data-efficient-NLP (batch 19): inference() is the forward pass training_step builds its loss on
+    "an inference() helper that the training step calls": MODEL
+    + """
+class Learner:
+    def inference(self, batch):
+        return self.model(batch["x"])
+    def training_step(self, batch):
+        loss = F.mse_loss(self.inference(batch), batch["y"])
+        loss.backward()
+""",
     "nested helpers picked into a name and called under no_grad": MODEL
     + """
 def infer(loader, level=0):
@@ -464,6 +474,14 @@ SHUFFLE_FIRES = {
             def train_dataloader(self):
                 return DataLoader(self.dataset, batch_size=64)
     """,
+    # leoliu5550/AI_study (batch 19): the script's only loader, no role in its name, feeds the training loop
+    "the only loader, unnamed, that a loop trains on": """
+        dataloader = DataLoader(dataset=datasets, batch_size=1, shuffle=False)
+        for epoch in range(2):
+            for i, data in enumerate(dataloader, 0):
+                loss = criterion(model(data[0]), data[1])
+                loss.backward()
+    """,
 }
 SHUFFLE_QUIET = {
     "DataLoader(shuffle=False) for the validation set": "val_loader = DataLoader(val_set, shuffle=False)\n",
@@ -485,6 +503,12 @@ SHUFFLE_QUIET = {
         train_loader = DataLoader(train_dataset, batch_size=32)
     """,
     "a loader of unknown role": "loader = DataLoader(dataset, batch_size=32)\n",
+    "an unnamed loader beside another, trained on": """
+        loader = DataLoader(dataset, batch_size=32)
+        other = DataLoader(more, batch_size=32)
+        for x, y in loader:
+            F.mse_loss(model(x), y).backward()
+    """,
     # rasbt/deeplearning-models: the statistics pass, then the loader that trains under the same name
     "a statistics pass before the shuffled training loader takes its name": """
         train_loader = DataLoader(dataset=train_dataset, batch_size=5000, shuffle=False)

@@ -67,6 +67,17 @@ def _backward_calls(code: Code, node: ast.AST) -> list[ast.Call]:
     return [c for c in code.calls_in(node) if code.method(c) == "backward"]
 
 
+def _feeds_training(code: Code, fn: ast.FunctionDef) -> bool:
+    """A function named for inference that a training step calls (`outputs = self.inference(batch)`, then
+    `loss.backward()`) is the model's shared forward helper: its graph is needed there, and evaluation calls it
+    under no_grad or not on its own account."""
+    for call in code.callers(fn):
+        owner = code.function_of(call)
+        if owner is not None and owner is not fn and _backward_calls(code, owner):
+            return True
+    return False
+
+
 def evaluation_blocks(code: Code, objects: Objects) -> list[tuple[ast.AST, list[ast.Call]]]:
     """(block, model calls in it): functions named for validation/testing, and loops over a validation loader,
     that run a model and never call backward()."""
@@ -75,6 +86,8 @@ def evaluation_blocks(code: Code, objects: Objects) -> list[tuple[ast.AST, list[
     blocks, inside = [], set()
     for fn in code.nodes[ast.FunctionDef]:
         if role_of(fn.name) != "eval" or _is_lightning_hook(code, fn) or _backward_calls(code, fn):
+            continue
+        if _feeds_training(code, fn):
             continue
         forwards = objects.forward_calls(fn)
         if forwards:

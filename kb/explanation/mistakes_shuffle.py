@@ -148,13 +148,23 @@ def _next_of_same_name(code: Code, loaders: list[ast.Call]) -> dict:
     return following
 
 
+def _the_one_that_trains(code: Code, every: list[ast.Call], call: ast.Call) -> bool:
+    """A loader with no role in its name (`dataloader = DataLoader(...)`) is the training loader when it is the
+    script's only one and a loop over it calls backward()."""
+    name = code.assigned_name(call)
+    if len(every) != 1 or not name.isidentifier() or loader_role(code, call) is not None:
+        return False
+    return any(
+        any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(loop.iter))  # `enumerate(dataloader, 0)`
+        for loop in code.nodes[ast.For]
+        if any(code.method(c) == "backward" for c in code.calls_in(loop))
+    )
+
+
 def train_loader_no_shuffle(code: Code, objects: Objects) -> list[Mistake]:
     found = []
-    loaders = [
-        call
-        for call in code.calls
-        if code.qualname(call.func).split(".")[-1] == "DataLoader" and loader_role(code, call) == "train"
-    ]
+    every = [call for call in code.calls if code.qualname(call.func).split(".")[-1] == "DataLoader"]
+    loaders = [call for call in every if loader_role(code, call) == "train" or _the_one_that_trains(code, every, call)]
     split_at_random = _random_split_targets(code)
     full_batch = any(code.qualname(c.func).endswith("LBFGS") for c in objects.optimizers.values())
     later_of = _next_of_same_name(code, loaders)

@@ -2,9 +2,9 @@
 
 A `.py` file is one cell; a notebook gives one cell per code cell, numbered like nbformat (0-based index in the
 notebook's `cells` list, all cells counted). IPython lines (`%magic`, `!shell`, `x = !cmd`, `obj?`) are blanked
-before parsing, keeping every line number. A notebook cell that does not parse is reported and skipped; in a
-script, a few lines that do not parse (Python 2 `print x`, `async=True` as a keyword) are blanked and reported,
-and a file that needs more than that is not read as Python.
+before parsing, keeping every line number; a `%%writefile name.py` cell is read as the Python it writes. A notebook
+cell that does not parse is reported and skipped; in a script, a few lines that do not parse (Python 2 `print x`,
+`async=True` as a keyword) are blanked and reported, and a file that needs more than that is not read as Python.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ NOTEBOOK_SUFFIX = ".ipynb"
 
 IPYTHON_LINE = re.compile(r"^\s*(?:[%!?]|[\w.]+\s*=\s*[%!]|[\w.\[\]()'\"]+\?\??\s*$)")
 KEEP_CELL_MAGICS = {"time", "timeit", "capture", "prun", "memit"}  # the rest of such a cell is Python
+# "%%writefile model_configuration/v1.py" then "%run -i model_configuration/v1.py": the cell's body is the code the
+# notebook runs (a style books and courses use to build a script cell by cell)
+WRITES_PYTHON = re.compile(r"^\s*%%(?:writefile|file)\b(?:\s+-a)?\s+\S+\.py\s*$")
 
 
 class NotPython(UsageError):
@@ -202,7 +205,7 @@ def _blank_ipython(code: str) -> str | None:
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
         magic = lines[first].lstrip()[2:].split(maxsplit=1)[0] if lines[first].strip() != "%%" else ""
-        if magic not in KEEP_CELL_MAGICS:
+        if magic not in KEEP_CELL_MAGICS and not WRITES_PYTHON.match(lines[first]):
             return None
         lines[first] = ""
     return "\n".join(_placeholder(line) if IPYTHON_LINE.search(line) else line for line in lines)
