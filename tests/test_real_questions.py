@@ -74,7 +74,7 @@ def test_the_second_labelling_is_blind_dev_only_and_names_pages_that_exist():
 # change that makes real questions worse fails here even if the self-written sets do not move.
 @pytest.mark.parametrize(
     "half, top1, top3, declined, refused",
-    [("dev", 0.77, 0.89, 0.22, 0.03), ("heldout", 0.74, 0.87, 0.15, 0.03)],
+    [("dev", 0.78, 0.90, 0.28, 0.03), ("heldout", 0.74, 0.88, 0.15, 0.03)],
 )
 def test_real_questions_stay_where_they_were_measured(engine, half, top1, top3, declined, refused):
     report = evaluate(engine, load_cases(REAL, {"half": half}))
