@@ -78,11 +78,15 @@ export function correct(index, text) {
   return { text: fixed, corrections };
 }
 
+// Words of the query look up plain JSON objects: "constructor" or "__proto__" must not find Object.prototype's
+// members (a query quoting "DDP constructor" turned the calibrator's logit into NaN), so only own keys count.
+const own = (object, key) => (Object.hasOwn(object, key) ? object[key] : undefined);
+
 // --- lexical: kb/index.py bm25_tokens (lowercase, \b\w\w+\b, English stopwords, Snowball stems)
 export function bm25Tokens(index, text) {
   const words = text.toLowerCase().match(/[\p{L}\p{N}\p{M}_]{2,}/gu) || []; // = Python's \b\w\w+\b
   const stems = index.meta.lexical.stems; // surface form -> the stem Python computed, for every word in the pages
-  return words.filter((w) => !index.stopwords.has(w)).map((w) => stems[w] ?? stemmer.stem(w));
+  return words.filter((w) => !index.stopwords.has(w)).map((w) => own(stems, w) ?? stemmer.stem(w));
 }
 
 export function lexicalScores(index, text) {
@@ -90,7 +94,7 @@ export function lexicalScores(index, text) {
   const { data, indices, indptr } = index.bm25;
   const out = new Float64Array(index.meta.pages.length);
   for (const token of bm25Tokens(index, text)) {
-    const column = vocab[token];
+    const column = own(vocab, token);
     if (column === undefined || column + 1 >= indptr.length) continue;
     for (let i = indptr[column]; i < indptr[column + 1]; i++) out[indices[i]] += data[i];
   }
@@ -174,7 +178,7 @@ function coverage(index, tokens, candidates) {  // kb.rerank.coverage
   if (!distinct.length) return { covered, unknown: 0 };
   let total = 0, missing = 0;
   for (const token of distinct) {
-    const column = vocab[token];
+    const column = own(vocab, token);
     const known = column !== undefined && column + 1 < indptr.length;
     const df = known ? indptr[column + 1] - indptr[column] : 0;
     const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
@@ -198,7 +202,7 @@ function calibratorLogit(calibrator, answerFeatures, vector, words) {  // kb.rer
   let z = linear(calibrator.answer, answerFeatures);
   for (let d = 0; d < vector.length; d++) z += vector[d] * calibrator.embedding[d];
   const counts = new Map();
-  for (const w of words) if (calibrator.words[w]) counts.set(w, (counts.get(w) || 0) + 1);
+  for (const w of words) if (own(calibrator.words, w)) counts.set(w, (counts.get(w) || 0) + 1);
   if (counts.size) {
     const values = [...counts].map(([w, c]) => [w, (1 + Math.log(c)) * calibrator.words[w][0]]);
     const norm = Math.sqrt(values.reduce((s, [, v]) => s + v * v, 0));
