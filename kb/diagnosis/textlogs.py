@@ -66,10 +66,12 @@ LOOKED_FOR = (
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Windows PowerShell's `>` writes UTF-16 with a byte order mark
 
 
-def old_mac_lines(data: bytes) -> bool:
+def old_mac_lines(data: bytes | str) -> bool:
     """Lines ended by a bare CR (classic Mac OS, some R and Excel exports): no LF anywhere, several CRs. A tqdm
-    bar redrawn with CR always ends in an LF somewhere once the log is more than one line."""
-    return b"\n" not in data and data.count(b"\r") >= 2
+    bar redrawn with CR always ends in an LF somewhere once the log is more than one line. Bytes (a file's head)
+    or text (once decoded)."""
+    lf, cr = (b"\n", b"\r") if isinstance(data, bytes) else ("\n", "\r")
+    return lf not in data and data.count(cr) >= 2
 
 
 def decoded(raw: bytes) -> str:
@@ -77,9 +79,7 @@ def decoded(raw: bytes) -> str:
     bare-CR line ends become LF."""
     text = raw.decode("utf-16", errors="replace") if raw.startswith(UTF16_BOMS) else raw.decode("utf-8", "replace")
     text = text.lstrip("\ufeff")
-    if "\n" not in text and text.count("\r") >= 2:
-        text = text.replace("\r", "\n")
-    return text
+    return text.replace("\r", "\n") if old_mac_lines(text) else text
 
 
 @dataclass
