@@ -29,7 +29,9 @@ pytestmark = pytest.mark.slow
 # (14 logs, on arrival): dev 3/6, held-out 4/8; after the changes decided on its dev half: dev 53, held-out 42.
 # Fifth session: batch 9 (16 logs, on arrival): dev 3/9, held-out 1/7; after the changes decided on its dev half
 # (UTF-16 and bare-CR logs read; a detector's rising validation loss is advice while its mAP holds): dev 59, held-out 44.
-AGREEMENT = {"dev": 59, "held-out": 44}
+# Sixth session: batch 10 (16 logs, on arrival): dev 2/5, held-out 6/11; after the change decided on its dev half
+# (a loss flat at ~0 after falling 1000x gets no plateau and no "decay the learning rate"): dev 62, held-out 50.
+AGREEMENT = {"dev": 62, "held-out": 50}
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +51,7 @@ def test_the_held_out_half_is_the_one_drawn_by_format():
     seventh = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 7]
     eighth = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 8]
     ninth = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 9]
+    tenth = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 10]
     assert first.count("dev") == first.count("held-out") == 20
     assert second.count("dev") == second.count("held-out") == 10
     assert (third.count("dev"), third.count("held-out")) == (4, 10)  # the hash split of 14 repositories
@@ -58,6 +61,7 @@ def test_the_held_out_half_is_the_one_drawn_by_format():
     assert (seventh.count("dev"), seventh.count("held-out")) == (4, 5)  # ... and of 9 more
     assert (eighth.count("dev"), eighth.count("held-out")) == (6, 8)  # ... and of 14 more
     assert (ninth.count("dev"), ninth.count("held-out")) == (9, 7)  # ... and of 16 more
+    assert (tenth.count("dev"), tenth.count("held-out")) == (5, 11)  # ... and of 16 more
 
 
 def test_agreement_with_the_blind_labels(evaluation):
@@ -112,9 +116,9 @@ def test_the_second_reading_covers_every_log_in_the_labels_words():
 
 
 def test_the_two_experts_agree_more_often_than_kb_does(evaluation):
-    """The ceiling: two blind experts agree on the main reading of 127 of the 161 logs. kb's agreement where they
+    """The ceiling: two blind experts agree on the main reading of 141 of the 177 logs. kb's agreement where they
     agree is measured and may only rise (benchmarks/RESULTS.md)."""
     rows, _ = evaluation
     agreement = diagnose_eval.labeller_agreement(rows, diagnose_eval.load_second_labels())
-    assert agreement["all"]["experts_agree"] == 127
-    assert agreement["dev"]["kb_on_shared"] >= 51 and agreement["held-out"]["kb_on_shared"] >= 36
+    assert agreement["all"]["experts_agree"] == 141
+    assert agreement["dev"]["kb_on_shared"] >= 53 and agreement["held-out"]["kb_on_shared"] >= 42

@@ -405,3 +405,24 @@ def test_a_detector_is_judged_by_its_map_when_its_validation_loss_rises(metric, 
     assert (findings[0] is overfit and overfit.severity == "problem") == overfitting_leads
     if not overfitting_leads:
         assert overfit.severity == "advice" and "holds" in overfit.title and "train-longer" not in advice(findings)
+
+
+def test_a_loss_flat_at_zero_after_falling_a_thousandfold_gets_no_learning_rate_advice():
+    """A fine-tune whose training loss falls from 0.85 to ~1e-5 and stays there: no plateau
+    with "decay the learning rate for a last gain", since there is nothing left to gain; a loss flat at 0.3 after
+    falling from 0.85 still is a plateau."""
+    steps = np.arange(10, 1510, 10, dtype=float)
+    printed = np.round(0.85 * np.exp(-steps / 10), 4)  # as the log prints it: 0.0000 from step 1000 on
+    findings, _ = run(printed, x=steps, x_name="step")
+    assert not [f for f in findings if f.id == "plateau" or "lower-lr" in f.advice]
+    findings, _ = run(0.3 + 0.55 * np.exp(-steps / 100), x=steps, x_name="step")
+    assert [f.id for f in findings if f.id == "plateau"]
+
+
+def test_a_loss_printed_as_zero_that_ticks_up_is_read_without_a_crash():
+    """A log that prints 0.0000 for a stretch and then 0.0010: the median before the last quarter is exactly 0,
+    which once divided by zero in the plateau's wording."""
+    steps = np.arange(10, 1510, 10, dtype=float)
+    printed = np.r_[0.85, np.zeros(99), np.full(50, 0.001)]
+    findings, _ = run(printed, x=steps, x_name="step")
+    assert all(f.evidence for f in findings)

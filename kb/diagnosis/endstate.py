@@ -39,6 +39,8 @@ UNDERFIT_MAX_GAP = 0.10  # ... with validation within 10% of training (no genera
 
 SLOW_MAX_DROP = 0.25  # "falls far too slowly": under 25% down in the whole run and still falling
 
+LOSS_AT_ZERO = 0.001  # a loss 1000x below where it started has reached ~0: a perfect fit of what it measures
+
 PERFECT = 0.001  # a validation metric within 0.1% of its top (accuracy 0.999+) has nothing left to gain
 
 
@@ -158,6 +160,8 @@ def _plateau(ctx: Context, c: Curve) -> Finding | None:
         return None
     if start - min(end.previous, end.level) < max(STUCK_MAX_DROP * start, 3 * c.noise):
         return None  # never fell: that is "not decreasing"
+    if not ctx.higher_is_better and max(end.level, end.previous) <= LOSS_AT_ZERO * start:
+        return None  # flat at ~0 after falling 1000x: nothing left to gain, so no "decay the learning rate"
     gain = end.previous - end.level
     if gain >= tolerance and end.t < -2:
         return None  # still improving: the last quarter is lower than the one before and still sloping down
@@ -175,7 +179,8 @@ def _plateau(ctx: Context, c: Curve) -> Finding | None:
         f"{c.name} has stopped improving since {ctx.where(c, since)}: the median of its last {window} points "
         f"({fmt(level)}) is "
         + (
-            f"{pct(-gain / end.previous)} above that of the {window} before: drifting up, though not (yet) the "
+            f"{pct(-gain / end.previous) if end.previous > 0 else fmt(-gain)} above that of the {window} before: "
+            f"drifting up, though not (yet) the "
             f"{DIVERGE_MIN_RATIO}x of a divergence."
             if drifting
             else f"below that of the {window} before ({fmt(end.previous)}), but flat within them: the step down came "
