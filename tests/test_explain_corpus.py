@@ -27,10 +27,11 @@ from explain_eval import long_script  # noqa: E402
 # a seventh and a tenth batch of 10 and a thirteenth of 5 (dev) were added to the dev half; a fourteenth of 12 was
 # measured blind, then moved to dev; a fifteenth of 12, a sixteenth of 11 and a seventeenth of 12 (held out) were
 # measured on arrival; an eighteenth and a nineteenth of 12 were measured blind, then moved to dev (fifth session:
-# %%writefile cells read, the only loader that trains judged, an inference helper a training step calls not judged).
+# %%writefile cells read, the only loader that trains judged, an inference helper a training step calls not judged);
+# a twentieth of 12 (sixth session) is held out: on arrival precision 0.903, recall 0.780, 1/1 mistakes, no false alarm.
 FLOOR = {
     "dev": {"precision": 0.933, "recall": 0.889, "mistakes_found": 15, "false_alarms": 1},
-    "held-out": {"precision": 0.887, "recall": 0.845, "mistakes_found": 12, "false_alarms": 4},
+    "held-out": {"precision": 0.889, "recall": 0.835, "mistakes_found": 13, "false_alarms": 4},
 }
 
 
@@ -139,6 +140,6 @@ def test_every_script_names_its_blind_batch_in_the_order_they_arrived():
 
     labels = load_labels()
     batches = [entry["batch"] for entry in labels]
-    assert set(batches) == set(range(1, 20))
+    assert set(batches) == set(range(1, 21))
     halves = {b: {half(e) for e in labels if e["batch"] == b} for b in set(batches)}
     assert all(len(h) == 1 for b, h in halves.items() if b != 1)
