@@ -45,6 +45,8 @@ with contextlib.redirect_stdout(noise), contextlib.redirect_stderr(noise), warni
         except Exception:
             pass
 quiet = not noise.getvalue() and not seen
+import gc
+gc.freeze()  # the preloaded objects stay out of every child's collections (and its copy-on-write pages)
 sys.stdout.write(json.dumps({"ready": quiet, "preloaded": preloaded}) + "\n")
 sys.stdout.flush()
 if not quiet:
@@ -65,15 +67,25 @@ def run_child(request):
     main = types.ModuleType("__main__")
     main.__dict__["__builtins__"] = __builtins__
     sys.modules["__main__"] = main
+    code = 0
     try:
         exec(compile(request["code"], "<string>", "exec"), main.__dict__)
-    except SystemExit:
-        raise
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+        if not isinstance(stop.code, (int, type(None))):
+            print(stop.code, file=sys.stderr)
     except BaseException as error:
         # As `python -c` prints it, without the warm interpreter's own frames.
         traceback.print_exception(type(error), error, error.__traceback__.tb_next)
-        raise SystemExit(1)
-    raise SystemExit(0)
+        code = 1
+    # The interpreter's shutdown, minus tearing down the modules torch brought (about a second per snippet):
+    # wait for the snippet's threads, run its atexit handlers, flush, exit.
+    import atexit, threading
+    threading._shutdown()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 for line in sys.stdin:
     request = json.loads(line)
@@ -81,7 +93,7 @@ for line in sys.stdin:
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:
-        run_child(request)  # leaves by SystemExit: the interpreter's normal shutdown, atexit and threads included
+        run_child(request)  # never returns: os._exit after the snippet's threads and atexit handlers
     deadline = time.monotonic() + request["timeout"]
     timed_out = False
     while True:
