@@ -82,8 +82,8 @@ def run_snippets(
     """Every page's snippet, `jobs` at a time (default: one per core), each in its own single-threaded interpreter;
     slug -> SnippetRun. Snippets are independent, so running them side by side keeps `kb check --run` and the test
     suite short as the library grows. With `warm`, each worker forks its snippets' interpreters from one that has
-    already imported torch and scikit-learn (kb.warm_python), which halves the time; a snippet runs in a fresh
-    interpreter whenever no warm one is available."""
+    already imported torch and scikit-learn (kb.warm_python; about 0.7x the time, benchmarks/snippet_speed.py); a
+    snippet runs in a fresh interpreter whenever no warm one is available (no fork() on Windows)."""
     from concurrent.futures import ThreadPoolExecutor
 
     jobs = jobs or max(1, os.cpu_count() or 1)
@@ -94,7 +94,7 @@ def run_snippets(
         try:
             interpreter = idle.get_nowait()
         except queue.Empty:
-            interpreter = WarmPython() if warm and len(todo) > 1 else None
+            interpreter = WarmPython() if warm and len(todo) > 1 and hasattr(os, "fork") else None
         try:
             result = interpreter.run(page.snippet, page.slug, timeout) if interpreter else None
         finally:
