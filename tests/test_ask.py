@@ -30,13 +30,15 @@ def test_the_three_done_when_queries_from_a_real_process(engine):
     plateau = run_kb("ask", "val accuracy plateau")
     assert plateau.returncode == 0, plateau.stderr.decode()
     # Three words do not say whether training accuracy is low too (underfitting: more capacity) or not (decay the
-    # learning rate): both pages answer it, so one comes first and the other within the three shown (the goals hub
-    # "what to try next", which routes between them, may sit between them).
+    # learning rate): both pages answer it, and so does the goals hub "what to try next", which routes between them
+    # ("compare training and validation scores"). One of the three comes first and the other two are the next
+    # shown (since the sixth session's refit the hub leads by a near-tie, 6.59 against 6.47; not tuned away).
     lines = plateau.stdout.decode().splitlines()
-    both = ("[optimization/learning-rate-schedule]", "[generalization/underfitting]")
-    assert lines[0].endswith(both)
-    other = (both[1] if lines[0].endswith(both[0]) else both[0]).strip("[]")
-    assert any(line.lstrip().startswith(("2. ", "3. ")) and f"({other}," in line for line in lines[1:]), lines
+    three = ("[optimization/learning-rate-schedule]", "[generalization/underfitting]", "[goals/what-to-try-next]")
+    assert lines[0].endswith(three)
+    others = [page.strip("[]") for page in three if not lines[0].endswith(page)]
+    for other in others:
+        assert any(line.lstrip().startswith(("2. ", "3. ")) and f"({other}," in line for line in lines[1:]), lines
     oom = run_kb("ask", input=OOM + "\n")
     assert oom.returncode == 0 and "[debugging/cuda-out-of-memory]" in oom.stdout.decode().splitlines()[0]
     nan = run_kb("ask", "--json", "loss is nan")
