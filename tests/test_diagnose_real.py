@@ -42,26 +42,22 @@ def evaluation():
 def test_the_held_out_half_is_the_one_drawn_by_format():
     labels = diagnose_eval.load_labels()
     assert diagnose_eval.stratified_split(labels) == diagnose_eval.HELD_OUT_REPOS
-    first = [diagnose_eval.half_of(label) for label in labels if "batch" not in label]
-    second = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 2]
-    third = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 3]
-    fourth = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 4]
-    fifth = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 5]
-    sixth = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 6]
-    seventh = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 7]
-    eighth = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 8]
-    ninth = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 9]
-    tenth = [diagnose_eval.half_of(label) for label in labels if label.get("batch") == 10]
-    assert first.count("dev") == first.count("held-out") == 20
-    assert second.count("dev") == second.count("held-out") == 10
-    assert (third.count("dev"), third.count("held-out")) == (4, 10)  # the hash split of 14 repositories
-    assert (fourth.count("dev"), fourth.count("held-out")) == (6, 10)  # ... and of 16
-    assert (fifth.count("dev"), fifth.count("held-out")) == (11, 5)  # ... and of 16 more
-    assert (sixth.count("dev"), sixth.count("held-out")) == (8, 8)  # ... and of 16 more
-    assert (seventh.count("dev"), seventh.count("held-out")) == (4, 5)  # ... and of 9 more
-    assert (eighth.count("dev"), eighth.count("held-out")) == (6, 8)  # ... and of 14 more
-    assert (ninth.count("dev"), ninth.count("held-out")) == (9, 7)  # ... and of 16 more
-    assert (tenth.count("dev"), tenth.count("held-out")) == (5, 11)  # ... and of 16 more
+    halves: dict[int, list[str]] = {}
+    for label in labels:  # the first batch carries no number
+        halves.setdefault(label.get("batch", 1), []).append(diagnose_eval.half_of(label))
+    split = {batch: (found.count("dev"), found.count("held-out")) for batch, found in halves.items()}
+    assert split == {
+        1: (20, 20),
+        2: (10, 10),
+        3: (4, 10),  # the hash split of 14 repositories
+        4: (6, 10),  # ... and of 16
+        5: (11, 5),  # ... and of 16 more
+        6: (8, 8),  # ... and of 16 more
+        7: (4, 5),  # ... and of 9 more
+        8: (6, 8),  # ... and of 14 more
+        9: (9, 7),  # ... and of 16 more
+        10: (5, 11),  # ... and of 16 more
+    }
 
 
 def test_agreement_with_the_blind_labels(evaluation):
