@@ -96,20 +96,16 @@ for line in sys.stdin:
     if pid == 0:
         run_child(request)  # never returns: os._exit after the snippet's threads and atexit handlers
     deadline = time.monotonic() + request["timeout"]
+    # WNOWAIT: the child stays unreaped until its group is killed, so the group id cannot have been reused
     timed_out = False
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
+    while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
         if time.monotonic() > deadline:
             timed_out = True
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-            _, status = os.waitpid(pid, 0)
             break
         time.sleep(0.02)
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)  # anything the snippet left running
+        os.killpg(pid, signal.SIGKILL)  # at the timeout, the snippet; always, anything it left running
+    _, status = os.waitpid(pid, 0)
     rc = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - start
     sys.stdout.write(json.dumps({"rc": rc, "seconds": seconds, "timed_out": timed_out}) + "\n")
