@@ -145,6 +145,8 @@ def diagnose_in_a_process(path: Path) -> dict | None:
 def label_word(finding: dict) -> str:
     if finding["id"] == "not-decreasing":
         return "stuck-at-chance" if (finding.get("data") or {}).get("chance_classes") else "not-learning"
+    if finding["id"] == "not-learning" and finding["title"].startswith("Stuck at chance"):
+        return "stuck-at-chance"  # a constant validation accuracy: the majority-class share, the chance baseline
     return LABEL_OF.get(finding["id"], finding["id"])
 
 

@@ -418,7 +418,7 @@ def test_training_arguments_each_keyword_at_its_line_and_unset_ones_skipped():
     """
     assert found(code) == {
         (5, "learning_rate"), (6, "batch_size"), (8, "epochs"), (10, "weight_decay"), (11, "warmup"),
-        (12, "lr_schedule"), (14, "mixed_precision"), (15, "optimizer"), (16, "grad_accumulation"),
+        (12, "lr_schedule"), (13, "mixed_precision"), (14, "mixed_precision"), (15, "optimizer"), (16, "grad_accumulation"),
         (17, "grad_clipping"), (18, "label_smoothing"), (19, "seed"), (21, "early_stopping"),
         (22, "ignore_index"),
     }  # fmt: skip
@@ -450,7 +450,7 @@ def test_lightning_trainer_flags_hooks_and_loaders():
     assert found(code) == {
         (9, "optimizer"), (9, "learning_rate"), (10, "lr_schedule"), (12, "batch_size"), (12, "shuffle"),
         (16, "seed"), (17, "epochs"), (17, "mixed_precision"), (17, "grad_clipping"), (18, "grad_accumulation"),
-        (19, "early_stopping"),
+        (19, "early_stopping"), (20, "mixed_precision"),  # precision=32 is a choice too: full precision
     }  # fmt: skip
 
 
@@ -919,7 +919,8 @@ def test_loss_references_accumulation_lightning_cli_and_hparams_defaults():
             print(step)
     """
     assert found(code) == {
-        (9, "loss"), (11, "optimizer"), (11, "learning_rate"), (12, "seed"), (12, "epochs"), (16, "grad_accumulation"),
+        (9, "loss"), (11, "optimizer"), (11, "learning_rate"), (12, "seed"), (12, "epochs"), (12, "mixed_precision"),
+        (16, "grad_accumulation"),
     }  # fmt: skip
     learning_rate = knob(code, "learning_rate")
     assert (learning_rate.resolved, learning_rate.resolved_from) == ("1e-3", "default of Lit.__init__()")

@@ -29,8 +29,10 @@ from explain_eval import long_script  # noqa: E402
 # measured on arrival; an eighteenth and a nineteenth of 12 were measured blind, then moved to dev (fifth session:
 # %%writefile cells read, the only loader that trains judged, an inference helper a training step calls not judged);
 # a twentieth of 12 (sixth session) is held out: on arrival precision 0.903, recall 0.780, 1/1 mistakes, no false alarm.
+# Seventh session: an explicitly switched-off precision (`fp16=False`, `precision=32`) is listed as a knob (dev
+# precision 0.934 -> 0.935, recall 0.890 -> 0.892; held-out unchanged).
 FLOOR = {
-    "dev": {"precision": 0.933, "recall": 0.889, "mistakes_found": 15, "false_alarms": 1},
+    "dev": {"precision": 0.934, "recall": 0.891, "mistakes_found": 15, "false_alarms": 1},
     "held-out": {"precision": 0.889, "recall": 0.835, "mistakes_found": 13, "false_alarms": 4},
 }
 

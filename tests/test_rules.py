@@ -239,6 +239,23 @@ def test_not_learning_a_zero_loss_term_and_a_metric_stuck_at_zero():
     assert not {"train-longer", "lower-lr", "add-regularization"} & advice(findings)
 
 
+def test_a_single_class_detector_has_no_classification_loss_and_that_is_not_a_fault():
+    # YOLOv5 adds its cls loss only with two or more classes (utils/loss.py: `if self.nc > 1`): one class, zeros
+    x = np.arange(0, 40, dtype=float)
+    log = make_log(
+        **{
+            "train/box_loss": (x, 0.08 * np.exp(-x / 15) + 0.02),
+            "train/obj_loss": (x, 0.03 * np.exp(-x / 15) + 0.01),
+            "train/cls_loss": (x, np.zeros(40)),
+            "val/box_loss": (x, 0.06 * np.exp(-x / 10) + 0.025),
+            "val/cls_loss": (x, np.zeros(40)),
+            "metrics/mAP_0.5": (x, 0.65 * (1 - np.exp(-x / 6))),
+        }
+    )
+    assert by_id(diagnose(log), "not-learning") is None
+    # a box loss at 0 beside a moving cls loss still never sees a target (the test above)
+
+
 def test_a_flat_return_is_not_learning():
     rng = np.random.default_rng(4)
     episodes = np.arange(1, 501, dtype=float)
@@ -287,6 +304,7 @@ def test_a_validation_accuracy_that_never_moves_is_one_prediction_for_everything
     log = make_log(training_loss=(x, train), val_loss=(x, train - 0.12), val_acc=(x, np.full(31, 0.72414)))
     finding = by_id(diagnose(log), "not-learning")
     assert finding is not None and finding.data["metric_constant"] == 0.72414
+    assert finding.title.startswith("Stuck at chance")  # the majority class's share is the chance baseline
     assert finding.slugs[0] == "constant-predictions" and "raise-lr" not in advice(diagnose(log))
     solved = make_log(training_loss=(x, train), val_loss=(x, train - 0.12), val_acc=(x, np.ones(31)))
     assert by_id(diagnose(solved), "not-learning") is None  # a perfect score at every evaluation is another story

@@ -118,7 +118,13 @@ def not_learning(ctx: Context) -> Finding | None:
     metric that never leaves 0, or a return (RL) that never rises."""
     log = ctx.log
     zero = [
-        n for n, s in log.series.items() if cols.kind(n) == "loss" and "(" not in n and len(s) >= 3 and np.all(s.y == 0)
+        n
+        for n, s in log.series.items()
+        if cols.kind(n) == "loss"
+        and "(" not in n
+        and len(s) >= 3
+        and np.all(s.y == 0)
+        and not _single_class_detection(n, log.series)
     ]
     nonzero = [n for n, s in log.series.items() if cols.kind(n) == "loss" and n not in zero and np.any(s.y != 0)]
     parts: list[str] = []
@@ -162,13 +168,17 @@ def not_learning(ctx: Context) -> Finding | None:
         slugs = ("constant-predictions", "class-imbalance", "sanity-checks")
     if reward and not zero:
         slugs = ("loss-not-decreasing", "sanity-checks", "training-length")
+    title = "Not learning: " + ("a loss term is always 0" if zero else "nothing improves")
+    if "metric_constant" in data and not zero and not reward:
+        title = "Stuck at chance: the same prediction for every validation example"
     return Finding(
         "not-learning",
-        "Not learning: " + ("a loss term is always 0" if zero else "nothing improves"),
+        title,
         "problem",
         "high" if zero or len(parts) > 1 else "medium",
         evidence,
-        f"a loss column exactly 0 in every row (>= 3) beside a non-zero one; or a validation mAP/F1/dice that never "
+        f"a loss column exactly 0 in every row (>= 3) beside a non-zero one (not a detector's cls loss beside its "
+        f"box loss: YOLOv5 computes it only for two or more classes); or a validation mAP/F1/dice that never "
         f"exceeds {METRIC_NOTHING} over >= 5 evaluations, or a validation metric with the same value at every one "
         f"(>= 5) while the loss moves; or a return whose slope is not significantly up "
         f"(t < {LEARN_MIN_T:.0f}) and whose last quarter is not {LEARN_MIN_GAIN:.0%} above its first",
@@ -177,6 +187,13 @@ def not_learning(ctx: Context) -> Finding | None:
         (),
         ("check-data",) if zero else (),
     )
+
+
+def _single_class_detection(name: str, series) -> bool:
+    """A detector's classification loss beside its box loss: YOLOv5 computes it only with two or more classes
+    (utils/loss.py: `if self.nc > 1:  # cls loss (only if multiple classes)`), so at 0 in every row it says the
+    dataset has one class, not that the term never sees a target."""
+    return "cls" in name.lower() and any("box" in other.lower() for other in series)
 
 
 def _frozen(values: np.ndarray) -> bool:

@@ -116,8 +116,6 @@ KEYWORDS = {
     "early_stopping_rounds": "early_stopping",
     "n_iter_no_change": "early_stopping",
 }
-# kinds that are off when set to False/None/"no" (fp16=False is not mixed precision)
-SWITCHES = {"mixed_precision"}
 # Calls whose keywords are reports, logs or arguments being declared, not settings.
 NOT_SETTINGS = {"print", "format", "log", "info", "debug", "warning", "add_argument", "add_scalar", "log_dict"}
 NOT_SETTINGS |= {"log_metrics", "log_params", "dict", "get", "setdefault", "pop", "getattr", "setattr", "Namespace"}
@@ -168,8 +166,7 @@ class Found:
         )
 
     def keyword(self, keyword: ast.keyword, kind: str, framework: str = "", slug=None, group=None) -> None:
-        if kind in SWITCHES and is_off(keyword.value):
-            return
+        # an explicit `fp16=False` is listed too: the script chose full precision, and its reader meets the knob
         self.add(kind, keyword, keyword.value, framework, slug, group)
 
 

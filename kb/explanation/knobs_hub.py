@@ -15,7 +15,6 @@ LIGHTNING_FLAGS = {
     "gradient_clip_val": "grad_clipping",
     "accumulate_grad_batches": "grad_accumulation",
 }
-FULL_PRECISION = {32, 64, "32", "64", "32-true", "64-true", "32-bit", "64-bit"}
 
 
 def training_arguments(found: Found, call: ast.Call) -> bool:
@@ -59,8 +58,8 @@ def lightning_trainer(found: Found, call: ast.Call) -> bool:
         if kind is None:
             continue
         value = keyword.value
-        if isinstance(value, ast.Constant) and (value.value is None or value.value in FULL_PRECISION):
-            continue
+        if isinstance(value, ast.Constant) and value.value is None:
+            continue  # (an explicit precision=32 is listed: full precision is a choice its reader meets)
         if kind == "max_steps" and code.number(value) == -1.0:
             continue
         found.keyword(keyword, kind, "lightning")
@@ -87,7 +86,7 @@ def lightning_cli(found: Found, call: ast.Call) -> bool:
         elif keyword.arg == "trainer_defaults" and isinstance(keyword.value, ast.Dict):
             for key, value in zip(keyword.value.keys, keyword.value.values):
                 kind = LIGHTNING_FLAGS.get(key.value) if isinstance(key, ast.Constant) else None
-                if kind is not None and not (isinstance(value, ast.Constant) and value.value in FULL_PRECISION):
+                if kind is not None:
                     found.add(kind, key, value, "lightning")
     return True
 
