@@ -30,10 +30,11 @@ from explain_eval import long_script  # noqa: E402
 # %%writefile cells read, the only loader that trains judged, an inference helper a training step calls not judged);
 # a twentieth of 12 (sixth session) is held out: on arrival precision 0.903, recall 0.780, 1/1 mistakes, no false alarm.
 # Seventh session: an explicitly switched-off precision (`fp16=False`, `precision=32`) is listed as a knob (dev
-# precision 0.934 -> 0.935, recall 0.890 -> 0.892; held-out unchanged).
+# precision 0.934 -> 0.935, recall 0.890 -> 0.892; held-out unchanged). A twenty-second batch of 11 (held out; a
+# twelfth file was already in the corpus) on arrival: precision 0.922, recall 0.663, no mistake labelled, no false alarm.
 FLOOR = {
     "dev": {"precision": 0.934, "recall": 0.891, "mistakes_found": 15, "false_alarms": 1},
-    "held-out": {"precision": 0.889, "recall": 0.835, "mistakes_found": 13, "false_alarms": 4},
+    "held-out": {"precision": 0.891, "recall": 0.825, "mistakes_found": 13, "false_alarms": 4},
 }
 
 
@@ -142,6 +143,7 @@ def test_every_script_names_its_blind_batch_in_the_order_they_arrived():
 
     labels = load_labels()
     batches = [entry["batch"] for entry in labels]
-    assert set(batches) == set(range(1, 21))
+    # batch 21 (seventh session) was measured on arrival but not committed: none of its repositories states a licence
+    assert set(batches) == set(range(1, 21)) | {22}
     halves = {b: {half(e) for e in labels if e["batch"] == b} for b in set(batches)}
     assert all(len(h) == 1 for b, h in halves.items() if b != 1)
