@@ -31,7 +31,10 @@ pytestmark = pytest.mark.slow
 # (UTF-16 and bare-CR logs read; a detector's rising validation loss is advice while its mAP holds): dev 59, held-out 44.
 # Sixth session: batch 10 (16 logs, on arrival): dev 2/5, held-out 6/11; after the change decided on its dev half
 # (a loss flat at ~0 after falling 1000x gets no plateau and no "decay the learning rate"): dev 62, held-out 50.
-AGREEMENT = {"dev": 62, "held-out": 50}
+# Seventh session: a detector's cls loss at 0 beside its box loss is a single-class dataset, and a validation accuracy
+# constant at every evaluation is "stuck at chance" (dev 63); batch 11 (15 logs, on arrival): dev 2/10, held-out
+# 3/5; after: dev 3/10, held-out 3/5; all: dev 66, held-out 53.
+AGREEMENT = {"dev": 66, "held-out": 53}
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +60,7 @@ def test_the_held_out_half_is_the_one_drawn_by_format():
         8: (6, 8),  # ... and of 14 more
         9: (9, 7),  # ... and of 16 more
         10: (5, 11),  # ... and of 16 more
+        11: (10, 5),  # ... and of 15 more
     }
 
 
@@ -112,9 +116,9 @@ def test_the_second_reading_covers_every_log_in_the_labels_words():
 
 
 def test_the_two_experts_agree_more_often_than_kb_does(evaluation):
-    """The ceiling: two blind experts agree on the main reading of 141 of the 177 logs. kb's agreement where they
+    """The ceiling: two blind experts agree on the main reading of 155 of the 192 logs. kb's agreement where they
     agree is measured and may only rise (benchmarks/RESULTS.md)."""
     rows, _ = evaluation
     agreement = diagnose_eval.labeller_agreement(rows, diagnose_eval.load_second_labels())
-    assert agreement["all"]["experts_agree"] == 141
-    assert agreement["dev"]["kb_on_shared"] >= 53 and agreement["held-out"]["kb_on_shared"] >= 42
+    assert agreement["all"]["experts_agree"] == 155
+    assert agreement["dev"]["kb_on_shared"] >= 57 and agreement["held-out"]["kb_on_shared"] >= 45
